@@ -1,0 +1,50 @@
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::core::error::{Result, StreamError};
+
+pub const DEFAULT_CAPACITY: usize = 4;
+pub const MAX_CAPACITY: usize = 65_536;
+
+/// What a link does when its queue is full and the producer pushes a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OverflowPolicy {
+    /// The producer waits for room: back-pressure, nothing is lost.
+    #[default]
+    Block,
+    /// The oldest queued frame is discarded to make room; for live video.
+    DropOldest,
+    /// The new frame is discarded.
+    DropNewest,
+}
+
+/// Queue settings of one link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LinkOptions {
+    /// Frames the queue holds before the overflow policy applies.
+    pub capacity: usize,
+    pub overflow: OverflowPolicy,
+}
+
+impl Default for LinkOptions {
+    fn default() -> Self {
+        Self {
+            capacity: DEFAULT_CAPACITY,
+            overflow: OverflowPolicy::Block,
+        }
+    }
+}
+
+impl LinkOptions {
+    pub fn new(capacity: usize, overflow: OverflowPolicy) -> Self {
+        Self { capacity, overflow }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if self.capacity == 0 || self.capacity > MAX_CAPACITY {
+            return Err(StreamError::InvalidCapacity(self.capacity));
+        }
+        Ok(())
+    }
+}
