@@ -26,9 +26,7 @@ pub enum StreamError {
     #[error("processor id '{0}' is already in use; choose another id or leave it out")]
     DuplicateProcessorId(ProcessorId),
 
-    #[error(
-        "invalid processor id '{0}': use 1 to 64 letters, digits, '-', '_' or '.'"
-    )]
+    #[error("invalid processor id '{0}': use 1 to 64 letters, digits, '-', '_' or '.'")]
     InvalidProcessorId(String),
 
     #[error("invalid config for {processor_type} at '{field}': {message}")]

@@ -17,7 +17,9 @@ use crate::core::error::{Result, StreamError};
 use crate::core::execution::{Control, Outputs};
 use crate::core::graph::ProcessorId;
 use crate::core::links::{LinkItem, LinkReceiver, LinkSender};
-use crate::core::processors::{ExecutionMode, Flow, ProcessInput, Processor, ProcessorInstance, Tick};
+use crate::core::processors::{
+    ExecutionMode, Flow, ProcessInput, Processor, ProcessorInstance, Tick,
+};
 use crate::core::runtime::ProcessorState;
 use crate::core::runtime::event::EventKind;
 use crate::core::runtime::shared::{ProcessorShared, RuntimeShared};
@@ -124,7 +126,8 @@ pub(crate) fn spawn_runner(spec: RunnerSpec) -> Result<RunnerHandle> {
     let (done_tx, done_rx) = flume::bounded::<()>(0);
     let id = spec.id.clone();
     let runtime = spec.runtime.clone();
-    let span = tracing::info_span!("processor", id = %spec.id, processor_type = %spec.processor_type);
+    let span =
+        tracing::info_span!("processor", id = %spec.id, processor_type = %spec.processor_type);
     let runner = Runner::new(spec, control_rx, ready_tx);
 
     runtime.runner_thread_started();
@@ -250,7 +253,8 @@ impl Runner {
         }
 
         if !self.failed {
-            self.runtime.set_state(&self.shared, ProcessorState::Stopped);
+            self.runtime
+                .set_state(&self.shared, ProcessorState::Stopped);
         }
         tracing::debug!("processor thread ended");
         let runtime = self.runtime.clone();
@@ -368,7 +372,10 @@ impl Runner {
                 }
                 let lateness = deadline.elapsed();
                 if lateness > MAX_LATENESS {
-                    tracing::debug!(late_ms = lateness.as_millis() as u64, "source behind schedule; skipping ahead");
+                    tracing::debug!(
+                        late_ms = lateness.as_millis() as u64,
+                        "source behind schedule; skipping ahead"
+                    );
                     origin += lateness;
                 }
             }
@@ -379,8 +386,11 @@ impl Runner {
             };
             index += 1;
             let started = Instant::now();
-            let flow = self.processor.process(ProcessInput::Tick(tick), &mut self.outputs)?;
-            self.shared.record_process_call(started.elapsed().as_nanos() as u64);
+            let flow = self
+                .processor
+                .process(ProcessInput::Tick(tick), &mut self.outputs)?;
+            self.shared
+                .record_process_call(started.elapsed().as_nanos() as u64);
             if flow == Flow::EndOfStream {
                 self.finish_stream();
             }
@@ -471,7 +481,8 @@ impl Runner {
                 flow
             }
         };
-        self.shared.record_process_call(started.elapsed().as_nanos() as u64);
+        self.shared
+            .record_process_call(started.elapsed().as_nanos() as u64);
         if flow == Flow::EndOfStream {
             self.finish_stream();
             return Ok(());
@@ -517,7 +528,8 @@ impl Runner {
             return;
         }
         tracing::debug!("end of stream");
-        self.runtime.set_state(&self.shared, ProcessorState::Finished);
+        self.runtime
+            .set_state(&self.shared, ProcessorState::Finished);
         self.runtime.events.emit(EventKind::EndOfStream {
             processor_id: self.id.clone(),
         });
@@ -556,7 +568,8 @@ impl Runner {
             Control::Resume => {
                 self.paused = false;
                 if self.shared.state() == ProcessorState::Paused {
-                    self.runtime.set_state(&self.shared, ProcessorState::Running);
+                    self.runtime
+                        .set_state(&self.shared, ProcessorState::Running);
                 }
             }
             Control::UpdateConfig { config, reply } => {
@@ -569,7 +582,11 @@ impl Runner {
                 ended: false,
             }),
             Control::DetachInput(link) => {
-                if let Some(index) = self.inputs.iter().position(|input| input.receiver.id == link) {
+                if let Some(index) = self
+                    .inputs
+                    .iter()
+                    .position(|input| input.receiver.id == link)
+                {
                     self.remove_input(index)?;
                 }
             }

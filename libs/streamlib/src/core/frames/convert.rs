@@ -68,7 +68,11 @@ pub fn i420_to_rgba(width: u32, height: u32, i420: &[u8]) -> Vec<u8> {
     for y in 0..height {
         for x in 0..width {
             let chroma_index = (y / 2) * chroma_width + x / 2;
-            let (r, g, b) = yuv_to_rgb(luma[y * width + x], u_plane[chroma_index], v_plane[chroma_index]);
+            let (r, g, b) = yuv_to_rgb(
+                luma[y * width + x],
+                u_plane[chroma_index],
+                v_plane[chroma_index],
+            );
             out.extend_from_slice(&[r, g, b, 255]);
         }
     }

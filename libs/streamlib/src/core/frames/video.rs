@@ -82,7 +82,11 @@ impl VideoFrame {
         frame_number: u64,
         data: Arc<Vec<u8>>,
     ) -> Self {
-        assert_eq!(data.len(), format.frame_size(width, height), "{width}x{height} {format:?} buffer size");
+        assert_eq!(
+            data.len(),
+            format.frame_size(width, height),
+            "{width}x{height} {format:?} buffer size"
+        );
         Self {
             width,
             height,

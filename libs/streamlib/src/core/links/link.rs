@@ -230,7 +230,10 @@ impl Drop for LinkReceiver {
     /// channel open, that nobody reads this link any more.
     fn drop(&mut self) {
         self.ends.consumer_gone.store(true, Ordering::Release);
-        let discarded = self.rx.drain().filter(|item| matches!(item, LinkItem::Frame(_)));
+        let discarded = self
+            .rx
+            .drain()
+            .filter(|item| matches!(item, LinkItem::Frame(_)));
         let count = discarded.count() as u64;
         self.stats.dropped.fetch_add(count, Ordering::Relaxed);
     }

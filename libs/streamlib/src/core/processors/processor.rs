@@ -93,7 +93,10 @@ impl Period {
     /// # Panics
     /// When either part is zero.
     pub fn new(numerator_ns: u64, denominator: u64) -> Self {
-        assert!(numerator_ns > 0 && denominator > 0, "a period must be positive");
+        assert!(
+            numerator_ns > 0 && denominator > 0,
+            "a period must be positive"
+        );
         Self {
             numerator_ns,
             denominator,
@@ -108,7 +111,10 @@ impl Period {
 
     /// The period of one buffer of `samples` at `sample_rate` Hz.
     pub fn from_samples(samples: u64, sample_rate: u32) -> Self {
-        Self::new(samples.max(1) * 1_000_000_000, u64::from(sample_rate.max(1)))
+        Self::new(
+            samples.max(1) * 1_000_000_000,
+            u64::from(sample_rate.max(1)),
+        )
     }
 
     /// Start time of tick `index` in nanoseconds, rounded down.

@@ -143,7 +143,13 @@ impl ProcessorRegistry {
             ));
         }
         let name = descriptor.processor_type.clone();
-        entries.insert(name, Entry { descriptor, factory });
+        entries.insert(
+            name,
+            Entry {
+                descriptor,
+                factory,
+            },
+        );
         Ok(())
     }
 

@@ -44,7 +44,8 @@ impl ProcessorShared {
 
     pub fn record_process_call(&self, elapsed_ns: u64) {
         self.process_calls.fetch_add(1, Ordering::Relaxed);
-        self.process_time_ns.fetch_add(elapsed_ns, Ordering::Relaxed);
+        self.process_time_ns
+            .fetch_add(elapsed_ns, Ordering::Relaxed);
     }
 }
 
@@ -89,7 +90,11 @@ impl RuntimeShared {
     pub fn begin_run(&self, members: impl IntoIterator<Item = Arc<ProcessorShared>>) {
         let mut run_members = self.run_members.lock();
         run_members.clear();
-        run_members.extend(members.into_iter().map(|shared| (shared.id.clone(), shared)));
+        run_members.extend(
+            members
+                .into_iter()
+                .map(|shared| (shared.id.clone(), shared)),
+        );
         self.pipeline_finished.store(false, Ordering::Release);
     }
 

@@ -201,9 +201,10 @@ impl StreamRuntime {
         self.inner.shared.leave_run(&id);
 
         tracing::info!(processor = %id, links = link_ids.len(), "processor removed");
-        self.inner.shared.events.emit(EventKind::ProcessorRemoved {
-            processor_id: id,
-        });
+        self.inner
+            .shared
+            .events
+            .emit(EventKind::ProcessorRemoved { processor_id: id });
         Ok(())
     }
 
@@ -301,7 +302,11 @@ impl StreamRuntime {
         }
 
         graph.status = RuntimeStatus::Running;
-        tracing::info!(processors = graph.nodes.len(), links = graph.links.len(), "runtime started");
+        tracing::info!(
+            processors = graph.nodes.len(),
+            links = graph.links.len(),
+            "runtime started"
+        );
         self.inner.shared.events.emit(EventKind::RuntimeStarted);
         Ok(())
     }
@@ -580,7 +585,11 @@ impl StreamRuntime {
         let (sender, receiver, probe) =
             links::channel(id.clone(), link.options, entry.stats.clone());
         entry.depth_probe = Some(probe);
-        if let Some(runner) = graph.nodes.get(&link.to.processor).and_then(|n| n.runner.as_ref()) {
+        if let Some(runner) = graph
+            .nodes
+            .get(&link.to.processor)
+            .and_then(|n| n.runner.as_ref())
+        {
             runner.send(Control::AttachInput {
                 port: link.to.port.clone(),
                 receiver,
@@ -610,7 +619,11 @@ impl StreamRuntime {
         {
             runner.send(Control::DetachOutput(id.clone()));
         }
-        if let Some(runner) = graph.nodes.get(&link.to.processor).and_then(|n| n.runner.as_ref()) {
+        if let Some(runner) = graph
+            .nodes
+            .get(&link.to.processor)
+            .and_then(|n| n.runner.as_ref())
+        {
             runner.send(Control::DetachInput(id.clone()));
         }
         if let Some(entry) = graph.links.get_mut(id) {
@@ -618,7 +631,11 @@ impl StreamRuntime {
         }
     }
 
-    fn apply_live(id: &ProcessorId, runner: &RunnerHandle, config: &serde_json::Value) -> Result<()> {
+    fn apply_live(
+        id: &ProcessorId,
+        runner: &RunnerHandle,
+        config: &serde_json::Value,
+    ) -> Result<()> {
         let (reply_tx, reply_rx) = flume::bounded(1);
         let sent = runner.send(Control::UpdateConfig {
             config: config.clone(),
@@ -629,7 +646,9 @@ impl StreamRuntime {
             message: message.to_owned(),
         };
         if !sent {
-            return Err(failed("its thread has ended; stop and start the runtime to apply a config"));
+            return Err(failed(
+                "its thread has ended; stop and start the runtime to apply a config",
+            ));
         }
         match reply_rx.recv_timeout(CONFIG_REPLY_TIMEOUT) {
             Ok(Ok(())) => Ok(()),
@@ -766,7 +785,10 @@ fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
             if value.is_null() {
                 target.remove(key);
             } else {
-                merge_patch(target.entry(key.clone()).or_insert(serde_json::Value::Null), value);
+                merge_patch(
+                    target.entry(key.clone()).or_insert(serde_json::Value::Null),
+                    value,
+                );
             }
         }
     }

@@ -66,7 +66,10 @@ impl ProcessorType for SineGeneratorProcessor {
     const EXECUTION_MODE: ExecutionMode = ExecutionMode::Continuous;
 
     fn ports(_config: Option<&Self::Config>) -> Ports {
-        Ports::new(Vec::new(), vec![PortDescriptor::new("audio", FrameKind::Audio)])
+        Ports::new(
+            Vec::new(),
+            vec![PortDescriptor::new("audio", FrameKind::Audio)],
+        )
     }
 
     fn from_config(config: Self::Config) -> Result<Self> {
@@ -83,28 +86,62 @@ impl ProcessorType for SineGeneratorProcessor {
 
 fn validate(config: &SineGeneratorConfig) -> Result<()> {
     let invalid = |field: &str, message: String| {
-        Err(StreamError::invalid_config(SineGeneratorProcessor::TYPE_NAME, field, message))
+        Err(StreamError::invalid_config(
+            SineGeneratorProcessor::TYPE_NAME,
+            field,
+            message,
+        ))
     };
     if !(1..=MAX_SAMPLE_RATE).contains(&config.sample_rate) {
-        return invalid("sample_rate", format!("{} Hz is out of range; use 1 to {MAX_SAMPLE_RATE}", config.sample_rate));
+        return invalid(
+            "sample_rate",
+            format!(
+                "{} Hz is out of range; use 1 to {MAX_SAMPLE_RATE}",
+                config.sample_rate
+            ),
+        );
     }
     let nyquist = f64::from(config.sample_rate) / 2.0;
     if !(config.frequency.is_finite() && config.frequency >= 0.0 && config.frequency <= nyquist) {
-        return invalid("frequency", format!("{} Hz is out of range; use 0 to {nyquist} (half the sample rate)", config.frequency));
+        return invalid(
+            "frequency",
+            format!(
+                "{} Hz is out of range; use 0 to {nyquist} (half the sample rate)",
+                config.frequency
+            ),
+        );
     }
     if !(0.0..=1.0).contains(&config.amplitude) {
-        return invalid("amplitude", format!("{} is out of range; use 0 to 1", config.amplitude));
+        return invalid(
+            "amplitude",
+            format!("{} is out of range; use 0 to 1", config.amplitude),
+        );
     }
     if !(1..=MAX_CHANNELS).contains(&config.channels) {
-        return invalid("channels", format!("{} is out of range; use 1 to {MAX_CHANNELS}", config.channels));
+        return invalid(
+            "channels",
+            format!(
+                "{} is out of range; use 1 to {MAX_CHANNELS}",
+                config.channels
+            ),
+        );
     }
     if !(1..=MAX_FRAMES_PER_BUFFER).contains(&config.frames_per_buffer) {
-        return invalid("frames_per_buffer", format!("{} is out of range; use 1 to {MAX_FRAMES_PER_BUFFER}", config.frames_per_buffer));
+        return invalid(
+            "frames_per_buffer",
+            format!(
+                "{} is out of range; use 1 to {MAX_FRAMES_PER_BUFFER}",
+                config.frames_per_buffer
+            ),
+        );
     }
     if let Some(duration) = config.duration
         && !(duration.is_finite() && duration >= 0.0)
     {
-        return invalid("duration", format!("{duration} is not a duration; use seconds, 0 or more"));
+        return invalid(
+            "duration",
+            format!("{duration} is not a duration; use seconds, 0 or more"),
+        );
     }
     Ok(())
 }
@@ -126,8 +163,14 @@ impl Processor for SineGeneratorProcessor {
         if output.send("audio", frame)? == PushStatus::Stopping {
             return Ok(Flow::Continue);
         }
-        let done = self.total_samples.is_some_and(|total| first + count >= total);
-        Ok(if done { Flow::EndOfStream } else { Flow::Continue })
+        let done = self
+            .total_samples
+            .is_some_and(|total| first + count >= total);
+        Ok(if done {
+            Flow::EndOfStream
+        } else {
+            Flow::Continue
+        })
     }
 
     fn update_config(&mut self, config: &serde_json::Value) -> Result<()> {
@@ -148,7 +191,10 @@ impl Processor for SineGeneratorProcessor {
 
     fn schedule(&self) -> Schedule {
         Schedule {
-            period: Period::from_samples(u64::from(self.config.frames_per_buffer), self.config.sample_rate),
+            period: Period::from_samples(
+                u64::from(self.config.frames_per_buffer),
+                self.config.sample_rate,
+            ),
             live: self.config.live,
         }
     }
@@ -165,6 +211,12 @@ impl SineGeneratorProcessor {
             let value = (self.config.amplitude * (step * n as f64).sin()) as f32;
             samples.extend(std::iter::repeat_n(value, channels));
         }
-        AudioFrame::new(self.config.sample_rate, self.config.channels, timestamp_ns, index, samples)
+        AudioFrame::new(
+            self.config.sample_rate,
+            self.config.channels,
+            timestamp_ns,
+            index,
+            samples,
+        )
     }
 }

@@ -90,7 +90,10 @@ impl ProcessorType for TestPatternProcessor {
     const EXECUTION_MODE: ExecutionMode = ExecutionMode::Continuous;
 
     fn ports(_config: Option<&Self::Config>) -> Ports {
-        Ports::new(Vec::new(), vec![PortDescriptor::new("video", FrameKind::Video)])
+        Ports::new(
+            Vec::new(),
+            vec![PortDescriptor::new("video", FrameKind::Video)],
+        )
     }
 
     fn from_config(config: Self::Config) -> Result<Self> {
@@ -98,16 +101,34 @@ impl ProcessorType for TestPatternProcessor {
             StreamError::invalid_config(Self::TYPE_NAME, field, message)
         };
         if !(1..=MAX_DIMENSION).contains(&config.width) {
-            return Err(invalid("width", format!("{} is out of range; use 1 to {MAX_DIMENSION}", config.width)));
+            return Err(invalid(
+                "width",
+                format!("{} is out of range; use 1 to {MAX_DIMENSION}", config.width),
+            ));
         }
         if !(1..=MAX_DIMENSION).contains(&config.height) {
-            return Err(invalid("height", format!("{} is out of range; use 1 to {MAX_DIMENSION}", config.height)));
+            return Err(invalid(
+                "height",
+                format!(
+                    "{} is out of range; use 1 to {MAX_DIMENSION}",
+                    config.height
+                ),
+            ));
         }
         if !(config.fps.is_finite() && config.fps > 0.0 && config.fps <= MAX_FPS) {
-            return Err(invalid("fps", format!("{} is out of range; use a rate above 0 and up to {MAX_FPS}", config.fps)));
+            return Err(invalid(
+                "fps",
+                format!(
+                    "{} is out of range; use a rate above 0 and up to {MAX_FPS}",
+                    config.fps
+                ),
+            ));
         }
         let color = parse_color(&config.color).ok_or_else(|| {
-            invalid("color", format!("'{}' is not a colour; use the form #rrggbb", config.color))
+            invalid(
+                "color",
+                format!("'{}' is not a colour; use the form #rrggbb", config.color),
+            )
         })?;
         let background = Arc::new(render_background(&config, color));
         Ok(Self {
@@ -123,7 +144,11 @@ impl Processor for TestPatternProcessor {
         let ProcessInput::Tick(tick) = input else {
             return Ok(Flow::Continue);
         };
-        if self.config.frame_count.is_some_and(|count| tick.index >= count) {
+        if self
+            .config
+            .frame_count
+            .is_some_and(|count| tick.index >= count)
+        {
             return Ok(Flow::EndOfStream);
         }
 
@@ -131,8 +156,15 @@ impl Processor for TestPatternProcessor {
         if output.send("video", frame)? == PushStatus::Stopping {
             return Ok(Flow::Continue);
         }
-        let last = self.config.frame_count.is_some_and(|count| tick.index + 1 >= count);
-        Ok(if last { Flow::EndOfStream } else { Flow::Continue })
+        let last = self
+            .config
+            .frame_count
+            .is_some_and(|count| tick.index + 1 >= count);
+        Ok(if last {
+            Flow::EndOfStream
+        } else {
+            Flow::Continue
+        })
     }
 
     fn update_config(&mut self, config: &serde_json::Value) -> Result<()> {
@@ -166,7 +198,14 @@ impl TestPatternProcessor {
         let (width, height, format) = (self.config.width, self.config.height, self.config.format);
         if self.config.pattern == Pattern::Solid {
             // A solid frame never changes, so every frame shares one buffer.
-            return VideoFrame::from_shared(width, height, format, timestamp_ns, index, self.background.clone());
+            return VideoFrame::from_shared(
+                width,
+                height,
+                format,
+                timestamp_ns,
+                index,
+                self.background.clone(),
+            );
         }
         let mut pixels = self.background.as_ref().clone();
         draw_moving_square(&mut pixels, width, height, format, index);
