@@ -14,6 +14,7 @@ use crate::core::processors::{ProcessorInstance, ProcessorRegistry};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct PipelineDocument {
     #[serde(default)]
     pub processors: Vec<PipelineProcessor>,
@@ -23,16 +24,19 @@ pub struct PipelineDocument {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct PipelineProcessor {
     pub id: String,
     pub processor_type: String,
     #[serde(default = "empty_object")]
+    #[cfg_attr(feature = "api-server", schema(value_type = Object))]
     pub config: serde_json::Value,
 }
 
 /// One link, by the ids and port names of both ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct ConnectionSpec {
     pub from_processor: String,
     pub from_port: String,
@@ -69,6 +73,7 @@ fn empty_object() -> serde_json::Value {
 
 /// One problem in a pipeline document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct PipelineProblem {
     /// Where in the document, like `processors[1].config.width` or `connections[0]`.
     pub location: String,

@@ -2,6 +2,8 @@
 //! `RuntimeProxy` that sends them.
 
 pub(crate) mod command;
+#[cfg(feature = "api-server")]
+pub mod http;
 pub(crate) mod main_thread;
 mod runtime_proxy;
 
