@@ -51,6 +51,8 @@ pub struct ApiServerConfig {
     pub ping_interval_ms: u64,
     /// Events kept for replay with `since_seq`.
     pub event_history: usize,
+    /// How long a request waits for the runtime before it fails with 503, in milliseconds.
+    pub runtime_timeout_ms: u64,
 }
 
 impl Default for ApiServerConfig {
@@ -69,6 +71,7 @@ impl Default for ApiServerConfig {
             metrics_interval_ms: settings.metrics_interval.as_millis() as u64,
             ping_interval_ms: settings.ping_interval.as_millis() as u64,
             event_history: settings.event_history,
+            runtime_timeout_ms: crate::core::service::DEFAULT_PROXY_TIMEOUT.as_millis() as u64,
         }
     }
 }
@@ -117,32 +120,63 @@ fn settings_from(config: &ApiServerConfig) -> Result<ApiSettings> {
         .iter()
         .map(|origin| {
             let valid = origin.starts_with("http://") || origin.starts_with("https://");
-            HeaderValue::from_str(origin).ok().filter(|_| valid).ok_or_else(|| {
-                invalid("cors_origins", format!("'{origin}' is not an origin; use the form https://host:port"))
-            })
+            HeaderValue::from_str(origin)
+                .ok()
+                .filter(|_| valid)
+                .ok_or_else(|| {
+                    invalid(
+                        "cors_origins",
+                        format!("'{origin}' is not an origin; use the form https://host:port"),
+                    )
+                })
         })
         .collect::<Result<Vec<_>>>()?;
     if config.body_limit_bytes == 0 {
-        return Err(invalid("body_limit_bytes", "0 would reject every body; use at least 1024".to_owned()));
+        return Err(invalid(
+            "body_limit_bytes",
+            "0 would reject every body; use at least 1024".to_owned(),
+        ));
     }
     if config.request_timeout_ms == 0 {
-        return Err(invalid("request_timeout_ms", "0 would time out every request; use at least 1000".to_owned()));
+        return Err(invalid(
+            "request_timeout_ms",
+            "0 would time out every request; use at least 1000".to_owned(),
+        ));
     }
-    if config.metrics_interval_ms < 10 || config.ping_interval_ms < 10 {
-        return Err(invalid("metrics_interval_ms", "intervals must be at least 10 ms".to_owned()));
+    for (field, value) in [
+        ("metrics_interval_ms", config.metrics_interval_ms),
+        ("ping_interval_ms", config.ping_interval_ms),
+        ("runtime_timeout_ms", config.runtime_timeout_ms),
+    ] {
+        if value < 10 {
+            return Err(invalid(
+                field,
+                format!("{value} ms is too short; use at least 10"),
+            ));
+        }
     }
     if let Some(token) = &config.token
         && token.is_empty()
     {
-        return Err(invalid("token", "an empty token would accept anyone; leave it out or set a secret".to_owned()));
+        return Err(invalid(
+            "token",
+            "an empty token would accept anyone; leave it out or set a secret".to_owned(),
+        ));
     }
     let media_root = match &config.media_root {
         Some(root) => PathBuf::from(root),
-        None => std::env::current_dir()
-            .map_err(|error| invalid("media_root", format!("the working directory is unreadable: {error}")))?,
+        None => std::env::current_dir().map_err(|error| {
+            invalid(
+                "media_root",
+                format!("the working directory is unreadable: {error}"),
+            )
+        })?,
     };
     let media_root = media_root.canonicalize().map_err(|error| {
-        invalid("media_root", format!("'{}' cannot be used: {error}", media_root.display()))
+        invalid(
+            "media_root",
+            format!("'{}' cannot be used: {error}", media_root.display()),
+        )
     })?;
     Ok(ApiSettings {
         token: config.token.clone(),
@@ -161,13 +195,18 @@ fn settings_from(config: &ApiServerConfig) -> Result<ApiSettings> {
 impl ApiServerProcessor {
     fn bind(&self) -> Result<TcpListener> {
         let address = format!("{}:{}", self.config.host, self.config.port);
-        let failed = |reason: String| StreamError::processing(format!("cannot listen on {address}: {reason}"));
+        let failed = |reason: String| {
+            StreamError::processing(format!("cannot listen on {address}: {reason}"))
+        };
         let resolved: Vec<SocketAddr> = (self.config.host.as_str(), self.config.port)
             .to_socket_addrs()
             .map_err(|error| failed(format!("the host is not an address: {error}")))?
             .collect();
-        let listener = TcpListener::bind(resolved.as_slice()).map_err(|error| failed(error.to_string()))?;
-        listener.set_nonblocking(true).map_err(|error| failed(error.to_string()))?;
+        let listener =
+            TcpListener::bind(resolved.as_slice()).map_err(|error| failed(error.to_string()))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|error| failed(error.to_string()))?;
         Ok(listener)
     }
 }
@@ -175,27 +214,38 @@ impl ApiServerProcessor {
 impl Processor for ApiServerProcessor {
     fn setup(&mut self, context: &RuntimeContext) -> Result<()> {
         let listener = self.bind()?;
-        let address = listener
-            .local_addr()
-            .map_err(|error| StreamError::processing(format!("cannot read the bound address: {error}")))?;
+        let address = listener.local_addr().map_err(|error| {
+            StreamError::processing(format!("cannot read the bound address: {error}"))
+        })?;
         if !address.ip().is_loopback() && self.settings.token.is_none() {
             tracing::warn!(%address, "API server listens beyond this machine without a token; anyone who can reach it controls the runtime");
         }
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let proxy = context.runtime_proxy();
+        let proxy = context
+            .runtime_proxy()
+            .with_timeout(Duration::from_millis(self.config.runtime_timeout_ms));
         let events = proxy.subscribe_events();
-        let state = ApiState::new(proxy, self.settings.clone(), shutdown_rx.clone(), Some(context.processor_id().clone()));
+        let state = ApiState::new(
+            proxy,
+            self.settings.clone(),
+            shutdown_rx.clone(),
+            Some(context.processor_id().clone()),
+        );
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(SERVER_WORKER_THREADS)
             .thread_name("api-server-worker")
             .enable_all()
             .build()
-            .map_err(|error| StreamError::processing(format!("cannot start the server's tokio runtime: {error}")))?;
+            .map_err(|error| {
+                StreamError::processing(format!("cannot start the server's tokio runtime: {error}"))
+            })?;
         let thread = std::thread::Builder::new()
             .name("api-server".to_owned())
             .spawn(move || run_server(runtime, listener, state, events, shutdown_rx))
-            .map_err(|error| StreamError::processing(format!("cannot start the server thread: {error}")))?;
+            .map_err(|error| {
+                StreamError::processing(format!("cannot start the server thread: {error}"))
+            })?;
 
         tracing::info!(%address, "API server listening");
         self.running = Some(RunningServer {
@@ -240,7 +290,11 @@ fn run_server(
                 return;
             }
         };
-        tokio::spawn(http::pump_events(events, state.events.clone(), shutdown.clone()));
+        tokio::spawn(http::pump_events(
+            events,
+            state.events.clone(),
+            shutdown.clone(),
+        ));
         let router = http::router(state);
         let server = tokio::spawn(http::serve(listener, router, shutdown.clone()));
 

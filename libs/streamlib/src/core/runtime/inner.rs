@@ -53,6 +53,8 @@ pub(super) struct Node {
     pub mode: ExecutionMode,
     /// Added by the host program (like the API server): listed, but left out
     /// of pipeline documents and kept when a document replaces the graph.
+    /// It runs from its addition until its removal or the end of the main
+    /// loop, whatever `start`, `stop` and `pause` do to the graph.
     pub host_owned: bool,
     pub shared: Arc<ProcessorShared>,
     /// Built and validated ahead of the next start.
@@ -128,8 +130,8 @@ impl RuntimeInner {
             prepared: Some(instance),
             runner: None,
         };
-        if graph.status.is_active() {
-            let paused = graph.status == RuntimeStatus::Paused;
+        if graph.status.is_active() || host_owned {
+            let paused = graph.status == RuntimeStatus::Paused && !host_owned;
             let handle = self.launch(&id, &mut node, Vec::new(), Vec::new(), paused)?;
             if let Err(error) = self.wait_ready(&handle) {
                 self.join_runner(handle);
@@ -145,10 +147,10 @@ impl RuntimeInner {
             processor_type,
         });
         if let Some(runner) = &node.runner {
-            if node.mode != ExecutionMode::Manual {
+            if node.mode != ExecutionMode::Manual && !host_owned {
                 self.shared.join_run(node.shared.clone());
             }
-            let state = if graph.status == RuntimeStatus::Paused {
+            let state = if graph.status == RuntimeStatus::Paused && !host_owned {
                 ProcessorState::Paused
             } else {
                 ProcessorState::Running
@@ -304,7 +306,7 @@ impl RuntimeInner {
         }
         graph.status = RuntimeStatus::Pausing;
         self.shared.events.emit(EventKind::RuntimePausing);
-        for runner in graph.nodes.values().filter_map(|node| node.runner.as_ref()) {
+        for runner in graph_runners(graph) {
             runner.send(Control::Pause);
         }
         graph.status = RuntimeStatus::Paused;
@@ -320,7 +322,7 @@ impl RuntimeInner {
                 status: graph.status,
             });
         }
-        for runner in graph.nodes.values().filter_map(|node| node.runner.as_ref()) {
+        for runner in graph_runners(graph) {
             runner.send(Control::Resume);
         }
         graph.status = RuntimeStatus::Running;
@@ -498,7 +500,12 @@ impl RuntimeInner {
                 .push((link.from.port, sender));
         }
 
-        let ids: Vec<ProcessorId> = graph.nodes.keys().cloned().collect();
+        let ids: Vec<ProcessorId> = graph
+            .nodes
+            .iter()
+            .filter(|(_, node)| !node.host_owned)
+            .map(|(id, _)| id.clone())
+            .collect();
         for id in &ids {
             let node_inputs = inputs.remove(id).unwrap_or_default();
             let node_outputs = outputs.remove(id).unwrap_or_default();
@@ -508,22 +515,20 @@ impl RuntimeInner {
             let handle = self.launch(id, node, node_inputs, node_outputs, false)?;
             node.runner = Some(handle);
         }
-        for node in graph.nodes.values() {
-            if let Some(runner) = &node.runner {
-                self.wait_ready(runner)?;
-            }
+        for runner in graph_runners(graph) {
+            self.wait_ready(runner)?;
         }
 
         self.shared.begin_run(
             graph
                 .nodes
                 .values()
-                .filter(|node| node.mode != ExecutionMode::Manual)
+                .filter(|node| node.mode != ExecutionMode::Manual && !node.host_owned)
                 .map(|node| node.shared.clone()),
         );
         // States are set here rather than by the runners, so that `start`
         // returns with every processor already reported running.
-        for node in graph.nodes.values() {
+        for node in graph.nodes.values().filter(|node| !node.host_owned) {
             if let Some(runner) = &node.runner {
                 self.shared.set_state(&node.shared, ProcessorState::Running);
                 runner.send(Control::Go);
@@ -532,12 +537,13 @@ impl RuntimeInner {
         Ok(())
     }
 
-    /// Sends `Stop` to every runner first, so none waits on another, then
-    /// joins them all.
+    /// Sends `Stop` to every runner of the graph first, so none waits on
+    /// another, then joins them all. Host-owned processors keep running.
     fn stop_all(&self, graph: &mut Graph) {
         let runners: Vec<RunnerHandle> = graph
             .nodes
             .values_mut()
+            .filter(|node| !node.host_owned)
             .filter_map(|node| node.runner.take())
             .collect();
         for runner in &runners {
@@ -550,6 +556,22 @@ impl RuntimeInner {
             entry.depth_probe = None;
         }
         self.shared.end_run();
+    }
+
+    /// Stops and joins the host-owned processors, at the end of the main loop.
+    pub fn stop_host_processors(&self, graph: &mut Graph) {
+        let runners: Vec<RunnerHandle> = graph
+            .nodes
+            .values_mut()
+            .filter(|node| node.host_owned)
+            .filter_map(|node| node.runner.take())
+            .collect();
+        for runner in &runners {
+            runner.send(Control::Stop);
+        }
+        for runner in runners {
+            self.join_runner(runner);
+        }
     }
 }
 
@@ -616,6 +638,15 @@ fn unwire(graph: &mut Graph, id: &LinkId) {
     if let Some(entry) = graph.links.get_mut(id) {
         entry.depth_probe = None;
     }
+}
+
+/// Runners of the graph's own processors, not the host-owned ones.
+fn graph_runners(graph: &Graph) -> impl Iterator<Item = &RunnerHandle> {
+    graph
+        .nodes
+        .values()
+        .filter(|node| !node.host_owned)
+        .filter_map(|node| node.runner.as_ref())
 }
 
 fn runner_of<'a>(graph: &'a Graph, id: &ProcessorId) -> Option<&'a RunnerHandle> {

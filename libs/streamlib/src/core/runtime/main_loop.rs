@@ -9,7 +9,8 @@ impl StreamRuntime {
     /// Makes the calling thread the main thread and blocks it, executing
     /// commands and main-thread jobs in arrival order, until shutdown is
     /// requested through a `ShutdownHandle` or a proxy. On the way out it
-    /// stops the graph and joins every processor thread.
+    /// stops the graph and the host-owned processors and joins every
+    /// processor thread.
     pub fn run(&self) -> Result<()> {
         self.inner.dispatch.claim()?;
         tracing::info!("runtime main loop running");
@@ -31,6 +32,7 @@ impl StreamRuntime {
         if graph.status.is_active() {
             let _ = self.inner.stop(&mut graph);
         }
+        self.inner.stop_host_processors(&mut graph);
         drop(graph);
         self.inner.dispatch.release();
         self.drain_after_shutdown();

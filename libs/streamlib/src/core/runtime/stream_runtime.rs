@@ -87,8 +87,10 @@ impl StreamRuntime {
     }
 
     /// Adds a processor that belongs to the host program rather than to the
-    /// graph (an API server): it is listed, but `graph()` leaves it out and
-    /// `replace_graph` keeps it.
+    /// graph (an API server). It is set up and started at once and keeps
+    /// running through `start`, `stop` and `pause` of the graph, until it is
+    /// removed or the main loop ends. It is listed, but `graph()` leaves it
+    /// out and `replace_graph` keeps it.
     pub fn add_host_processor(&self, spec: ProcessorSpec) -> Result<ProcessorId> {
         let mut graph = self.inner.graph.lock();
         self.inner.add_processor(&mut graph, spec, true)

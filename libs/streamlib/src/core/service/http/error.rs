@@ -127,7 +127,9 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
                 "send the body with 'Content-Type: application/json'".to_owned(),
             ),
-            JsonRejection::BytesRejection(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            JsonRejection::BytesRejection(error)
+                if error.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
                 ApiError::PayloadTooLarge("the body is larger than the server's limit".to_owned())
             }
             other => ApiError::InvalidRequest(other.body_text()),

@@ -92,7 +92,10 @@ impl EventLog {
 
     /// Records that the log lost `count` events and tells live clients.
     pub fn note_dropped(&self, count: u64) {
-        tracing::warn!(count, "the event log fell behind the runtime and lost events");
+        tracing::warn!(
+            count,
+            "the event log fell behind the runtime and lost events"
+        );
         let inner = self.inner.lock();
         let _ = inner.live_tx.send(LogItem::Dropped(count));
     }
@@ -109,7 +112,10 @@ impl EventLog {
                 live,
             };
         };
-        let oldest_kept = inner.recent.front().map_or(inner.last_seq + 1, |event| event.seq);
+        let oldest_kept = inner
+            .recent
+            .front()
+            .map_or(inner.last_seq + 1, |event| event.seq);
         let missed = oldest_kept.saturating_sub(since + 1);
         let backlog = inner
             .recent

@@ -85,7 +85,10 @@ pub async fn list_processors(State(state): State<ApiState>) -> ApiResult<Json<Ve
         (status = 404, description = "No such processor", body = ErrorBody),
     )
 )]
-pub async fn get_processor(State(state): State<ApiState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ProcessorInfo>> {
+pub async fn get_processor(
+    State(state): State<ApiState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ProcessorInfo>> {
     Ok(Json(redacted(state.proxy.processor(id.as_str()).await?)))
 }
 
@@ -97,7 +100,10 @@ pub async fn get_processor(State(state): State<ApiState>, ApiPath(id): ApiPath<S
         (status = 404, description = "No such processor", body = ErrorBody),
     )
 )]
-pub async fn delete_processor(State(state): State<ApiState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+pub async fn delete_processor(
+    State(state): State<ApiState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
     let id = ProcessorId::from(id.as_str());
     if state.server_id.as_ref() == Some(&id) {
         // Removing this server joins the thread serving this request, so the
@@ -138,7 +144,9 @@ pub async fn update_config(
         )));
     }
     confine_config(&mut patch, &state.settings.media_root)?;
-    Ok(Json(redacted(state.proxy.update_config(id.as_str(), patch).await?)))
+    Ok(Json(redacted(
+        state.proxy.update_config(id.as_str(), patch).await?,
+    )))
 }
 
 #[utoipa::path(
@@ -175,7 +183,10 @@ pub async fn list_connections(State(state): State<ApiState>) -> ApiResult<Json<V
         (status = 404, description = "No such link", body = ErrorBody),
     )
 )]
-pub async fn delete_connection(State(state): State<ApiState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+pub async fn delete_connection(
+    State(state): State<ApiState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
     state.proxy.disconnect(id.as_str()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -237,7 +248,9 @@ pub async fn runtime_state(State(state): State<ApiState>) -> ApiResult<Json<Runt
     get, path = "/api/processor-types", tag = "processors",
     responses((status = 200, description = "Descriptors with ports and config schema", body = Vec<ProcessorDescriptor>))
 )]
-pub async fn processor_types(State(state): State<ApiState>) -> ApiResult<Json<Vec<ProcessorDescriptor>>> {
+pub async fn processor_types(
+    State(state): State<ApiState>,
+) -> ApiResult<Json<Vec<ProcessorDescriptor>>> {
     Ok(Json(state.proxy.processor_types().await?))
 }
 
@@ -281,7 +294,10 @@ pub async fn health() -> Json<Health> {
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::NotFound(format!("no route for {}; see /api/openapi.json", uri.path()))
+    ApiError::NotFound(format!(
+        "no route for {}; see /api/openapi.json",
+        uri.path()
+    ))
 }
 
 pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {

@@ -75,9 +75,18 @@ mod tests {
     #[test]
     fn confine_cases() {
         let root = Path::new("/srv/media");
-        assert_eq!(confine("a.wav", root), Some(PathBuf::from("/srv/media/a.wav")));
-        assert_eq!(confine("x/../b.wav", root), Some(PathBuf::from("/srv/media/b.wav")));
-        assert_eq!(confine("/srv/media/c/d.wav", root), Some(PathBuf::from("/srv/media/c/d.wav")));
+        assert_eq!(
+            confine("a.wav", root),
+            Some(PathBuf::from("/srv/media/a.wav"))
+        );
+        assert_eq!(
+            confine("x/../b.wav", root),
+            Some(PathBuf::from("/srv/media/b.wav"))
+        );
+        assert_eq!(
+            confine("/srv/media/c/d.wav", root),
+            Some(PathBuf::from("/srv/media/c/d.wav"))
+        );
         assert_eq!(confine("../etc/passwd", root), None);
         assert_eq!(confine("a/../../b", root), None);
         assert_eq!(confine("/etc/passwd", root), None);

@@ -96,7 +96,8 @@ impl ApiState {
         server_id: Option<ProcessorId>,
     ) -> Self {
         let rate_limiter =
-            ClientRateLimiter::new(settings.rate_limit_per_second, settings.rate_limit_burst).map(Arc::new);
+            ClientRateLimiter::new(settings.rate_limit_per_second, settings.rate_limit_burst)
+                .map(Arc::new);
         Self {
             proxy,
             events: Arc::new(EventLog::new(settings.event_history)),
@@ -112,25 +113,46 @@ impl ApiState {
 pub fn router(state: ApiState) -> Router {
     let settings = state.settings.clone();
     let router = Router::new()
-        .route("/api/processors", post(handlers::create_processor).get(handlers::list_processors))
-        .route("/api/processors/{id}", get(handlers::get_processor).delete(handlers::delete_processor))
-        .route("/api/processors/{id}/config", patch(handlers::update_config))
-        .route("/api/connections", post(handlers::create_connection).get(handlers::list_connections))
-        .route("/api/connections/{id}", axum::routing::delete(handlers::delete_connection))
+        .route(
+            "/api/processors",
+            post(handlers::create_processor).get(handlers::list_processors),
+        )
+        .route(
+            "/api/processors/{id}",
+            get(handlers::get_processor).delete(handlers::delete_processor),
+        )
+        .route(
+            "/api/processors/{id}/config",
+            patch(handlers::update_config),
+        )
+        .route(
+            "/api/connections",
+            post(handlers::create_connection).get(handlers::list_connections),
+        )
+        .route(
+            "/api/connections/{id}",
+            axum::routing::delete(handlers::delete_connection),
+        )
         .route("/api/runtime/start", post(handlers::start))
         .route("/api/runtime/stop", post(handlers::stop))
         .route("/api/runtime/pause", post(handlers::pause))
         .route("/api/runtime/resume", post(handlers::resume))
         .route("/api/runtime/state", get(handlers::runtime_state))
         .route("/api/processor-types", get(handlers::processor_types))
-        .route("/api/graph", get(handlers::get_graph).put(handlers::put_graph))
+        .route(
+            "/api/graph",
+            get(handlers::get_graph).put(handlers::put_graph),
+        )
         .route("/api/health", get(handlers::health))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api/events", get(websocket::events))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
         .layer(from_fn_with_state(state.clone(), security::require_token))
         .layer(from_fn_with_state(state.clone(), security::rate_limit));
     let router = if settings.cors_origins.is_empty() {
@@ -142,7 +164,9 @@ pub fn router(state: ApiState) -> Router {
             .allow_headers(tower_http::cors::Any);
         router.layer(cors)
     };
-    router.layer(from_fn(security::json_errors)).with_state(state)
+    router
+        .layer(from_fn(security::json_errors))
+        .with_state(state)
 }
 
 /// Copies runtime events into the event log until shutdown.

@@ -23,7 +23,11 @@ const PUBLIC_PATHS: [&str; 2] = ["/api/health", "/api/openapi.json"];
 /// Rejects requests without the configured bearer token. WebSocket clients
 /// may send it as the `token` query parameter instead, since browsers
 /// cannot set headers on a WebSocket handshake.
-pub async fn require_token(State(state): State<ApiState>, request: Request, next: Next) -> Response {
+pub async fn require_token(
+    State(state): State<ApiState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(expected) = state.settings.token.as_deref() else {
         return next.run(request).await;
     };
@@ -40,7 +44,8 @@ pub async fn require_token(State(state): State<ApiState>, request: Request, next
         .then(|| query_token(&request))
         .flatten();
     let presented = from_header.or(from_query);
-    let valid = presented.is_some_and(|token| bool::from(token.as_bytes().ct_eq(expected.as_bytes())));
+    let valid =
+        presented.is_some_and(|token| bool::from(token.as_bytes().ct_eq(expected.as_bytes())));
     if valid {
         next.run(request).await
     } else {
@@ -124,11 +129,22 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let (code, error) = match status {
-        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "the request took longer than the server's timeout"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this path does not accept that method"),
+        StatusCode::REQUEST_TIMEOUT => (
+            "request_timeout",
+            "the request took longer than the server's timeout",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this path does not accept that method",
+        ),
         StatusCode::NOT_FOUND => ("not_found", "no such route"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the body is larger than the server's limit"),
-        _ if status.is_server_error() => ("internal_error", "the server failed to handle the request"),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "the body is larger than the server's limit",
+        ),
+        _ if status.is_server_error() => {
+            ("internal_error", "the server failed to handle the request")
+        }
         _ => ("bad_request", "the request was rejected"),
     };
     let (mut parts, _) = response.into_parts();
@@ -137,7 +153,10 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         code: code.to_owned(),
     })
     .unwrap_or_default();
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
 }

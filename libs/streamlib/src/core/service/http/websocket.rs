@@ -9,8 +9,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
@@ -114,7 +114,9 @@ pub async fn events(
 ) -> Result<Response, ApiError> {
     let filter = Filter::from_query(&query);
     Ok(upgrade.on_upgrade(move |socket| async move {
-        Session::new(socket, state, filter).run(query.since_seq).await;
+        Session::new(socket, state, filter)
+            .run(query.since_seq)
+            .await;
     }))
 }
 
@@ -152,7 +154,11 @@ impl Session {
                 code: CLOSE_GOING_AWAY,
                 reason: Utf8Bytes::from_static("server shutting down"),
             };
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.send(Message::Close(Some(close)))).await;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(1),
+                self.socket.send(Message::Close(Some(close))),
+            )
+            .await;
         }
         tracing::debug!("event client disconnected");
     }
@@ -244,7 +250,10 @@ impl Session {
             return true;
         }
         self.last_seq = event.seq;
-        if !self.filter.matches(event.type_name, event.processor_id.as_deref()) {
+        if !self
+            .filter
+            .matches(event.type_name, event.processor_id.as_deref())
+        {
             return true;
         }
         self.send_text(event.json.clone()).await
