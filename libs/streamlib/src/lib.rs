@@ -11,6 +11,8 @@
 //! - [`core::execution`]: the per-processor thread and its `Outputs`.
 //! - [`core::runtime`]: `StreamRuntime`, its status, state snapshots and events.
 
+#![warn(clippy::unwrap_used)]
+
 pub mod core;
 
 pub use crate::core::context::RuntimeContext;

@@ -138,10 +138,10 @@ impl LinkSender {
 
     fn push_blocking<C>(&self, item: LinkItem, interrupt: &flume::Receiver<C>) -> Push<C> {
         match self.tx.try_send(item) {
-            Ok(()) => return Push::Queued,
+            Ok(()) => Push::Queued,
             Err(flume::TrySendError::Disconnected(item)) => {
                 self.count_lost(&item);
-                return Push::Closed;
+                Push::Closed
             }
             Err(flume::TrySendError::Full(item)) => {
                 let lost = matches!(item, LinkItem::Frame(_));

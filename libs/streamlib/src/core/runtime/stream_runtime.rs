@@ -25,8 +25,8 @@ use crate::core::processors::{ExecutionMode, ProcessorInstance, ProcessorRegistr
 use crate::core::runtime::event::EventKind;
 use crate::core::runtime::shared::{ProcessorShared, RuntimeShared};
 use crate::core::runtime::{
-    LinkInfo, PortInfo, ProcessorInfo, ProcessorMetrics, ProcessorSpec, RuntimeEvent, RuntimeState,
-    RuntimeStatus,
+    LinkInfo, PortInfo, ProcessorInfo, ProcessorMetrics, ProcessorSpec, ProcessorState,
+    RuntimeEvent, RuntimeState, RuntimeStatus,
 };
 
 /// How long `update_config` waits for a running processor to apply a config.
@@ -168,6 +168,12 @@ impl StreamRuntime {
             if node.mode != ExecutionMode::Manual {
                 self.inner.shared.join_run(node.shared.clone());
             }
+            let state = if graph.status == RuntimeStatus::Paused {
+                ProcessorState::Paused
+            } else {
+                ProcessorState::Running
+            };
+            self.inner.shared.set_state(&node.shared, state);
             runner.send(Control::Go);
         }
         graph.nodes.insert(id.clone(), node);
@@ -548,8 +554,15 @@ impl StreamRuntime {
                 .filter(|node| node.mode != ExecutionMode::Manual)
                 .map(|node| node.shared.clone()),
         );
-        for runner in graph.nodes.values().filter_map(|node| node.runner.as_ref()) {
-            runner.send(Control::Go);
+        // States are set here rather than by the runners, so that `start`
+        // returns with every processor already reported running.
+        for node in graph.nodes.values() {
+            if let Some(runner) = &node.runner {
+                self.inner
+                    .shared
+                    .set_state(&node.shared, ProcessorState::Running);
+                runner.send(Control::Go);
+            }
         }
         Ok(())
     }
