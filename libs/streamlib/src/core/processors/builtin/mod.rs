@@ -2,6 +2,8 @@
 
 mod audio_channel_converter;
 mod audio_gain;
+mod audio_mixer;
+mod audio_resampler;
 mod chord_generator;
 mod null_sink;
 mod passthrough;
@@ -18,6 +20,8 @@ mod y4m_writer;
 
 pub use audio_channel_converter::{AudioChannelConverterConfig, AudioChannelConverterProcessor};
 pub use audio_gain::{AudioGainConfig, AudioGainProcessor};
+pub use audio_mixer::{AudioMixerConfig, AudioMixerProcessor};
+pub use audio_resampler::{AudioResamplerConfig, AudioResamplerProcessor};
 pub use chord_generator::{ChordGeneratorConfig, ChordGeneratorProcessor};
 pub use null_sink::{NullSinkConfig, NullSinkProcessor};
 pub use passthrough::{SimplePassthroughConfig, SimplePassthroughProcessor};
@@ -45,6 +49,8 @@ pub(crate) fn register_all(registry: &ProcessorRegistry) {
         registry.register::<VideoInvertProcessor>(),
         registry.register::<ChordGeneratorProcessor>(),
         registry.register::<AudioGainProcessor>(),
+        registry.register::<AudioMixerProcessor>(),
+        registry.register::<AudioResamplerProcessor>(),
         registry.register::<AudioChannelConverterProcessor>(),
     ];
     for outcome in outcomes {
