@@ -5,14 +5,16 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 use serde_json::json;
 use streamlib::{AudioFrame, Frame, RuntimeEvent, StreamRuntime, VideoFrame};
 use tokio::sync::broadcast;
 
-use crate::common::{Observation, add, frames_until_end, wait_for_event};
+use crate::common::{Observation, PATIENCE, add, frames_until_end, wait_for_event};
 
 /// Directory of the speech recordings that Debian's alsa-utils ships.
 pub const ALSA_SOUNDS: &str = "/usr/share/sounds/alsa";
@@ -173,6 +175,48 @@ pub fn connect_chain(runtime: &StreamRuntime, port: &str, chain: &[&str]) {
             .connect((pair[0], port), (pair[1], port))
             .unwrap_or_else(|error| panic!("linking {} to {} failed: {error}", pair[0], pair[1]));
     }
+}
+
+/// Collects frames for every tag in `tags` until each reports end of
+/// stream. Unlike waiting on one tag after another, no tag's frames are
+/// discarded while another is awaited.
+pub fn frames_until_all_end(
+    observations: &flume::Receiver<Observation>,
+    tags: &[&str],
+) -> HashMap<String, Vec<Frame>> {
+    let deadline = Instant::now() + PATIENCE;
+    let mut frames: HashMap<String, Vec<Frame>> = HashMap::new();
+    let mut open: Vec<&str> = tags.to_vec();
+    while !open.is_empty() {
+        match observations.recv_deadline(deadline) {
+            Ok(Observation::Frame { tag, frame }) => frames.entry(tag).or_default().push(frame),
+            Ok(Observation::Ended { tag }) => open.retain(|candidate| *candidate != tag),
+            Err(_) => panic!("{open:?} did not reach end of stream within {PATIENCE:?}"),
+        }
+    }
+    frames
+}
+
+/// The video frames among `frames`; any other kind fails the test.
+pub fn as_video(frames: Vec<Frame>) -> Vec<VideoFrame> {
+    frames
+        .into_iter()
+        .map(|frame| match frame {
+            Frame::Video(video) => video,
+            other => panic!("received a {} frame, expected video", other.kind()),
+        })
+        .collect()
+}
+
+/// The audio buffers among `frames`; any other kind fails the test.
+pub fn as_audio(frames: Vec<Frame>) -> Vec<AudioFrame> {
+    frames
+        .into_iter()
+        .map(|frame| match frame {
+            Frame::Audio(audio) => audio,
+            other => panic!("received a {} frame, expected audio", other.kind()),
+        })
+        .collect()
 }
 
 /// The audio buffers a collector received before end of stream.
