@@ -300,7 +300,7 @@ fn wav_writer_fails_setup_on_unwritable_path() {
     assert!(message.contains("cannot create"), "{message}");
 }
 
-/// A 30-second 16-bit mono tone at 48 kHz, long enough to stop halfway.
+/// Makes a 30-second 16-bit mono tone at 48 kHz, long enough to stop halfway.
 fn make_long_tone(directory: &Path) -> std::path::PathBuf {
     let path = directory.join("long.wav");
     ffmpeg(&[

@@ -34,7 +34,7 @@ pub fn ffmpeg(args: &[&str]) {
     );
 }
 
-/// The first stream of `path` as ffprobe reports it, frames counted.
+/// Runs ffprobe on `path` and returns its first stream, frames counted.
 pub fn ffprobe_stream(path: &Path) -> serde_json::Value {
     let output = Command::new("ffprobe")
         .args([
@@ -80,8 +80,8 @@ pub fn ffmpeg_decode_f32(path: &Path) -> Vec<f32> {
         .collect()
 }
 
-/// A WAV file decoded by hound: its spec and its raw integer samples (or
-/// float samples scaled by 2^31 and rounded, for float files).
+/// A WAV file decoded by hound: its spec, and its integer samples or, for
+/// float files, its float samples.
 pub struct WavContents {
     pub spec: hound::WavSpec,
     pub samples: Vec<i32>,
@@ -122,7 +122,7 @@ pub fn read_wav(path: &Path) -> WavContents {
     }
 }
 
-/// Every `.wav` under the ALSA sounds directory, sorted.
+/// Lists every `.wav` under the ALSA sounds directory, sorted.
 pub fn alsa_recordings() -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(ALSA_SOUNDS)
         .unwrap_or_else(|error| {
@@ -197,7 +197,7 @@ pub fn frames_until_all_end(
     frames
 }
 
-/// The video frames among `frames`; any other kind fails the test.
+/// Unwraps video frames; any other kind fails the test.
 pub fn as_video(frames: Vec<Frame>) -> Vec<VideoFrame> {
     frames
         .into_iter()
@@ -208,7 +208,7 @@ pub fn as_video(frames: Vec<Frame>) -> Vec<VideoFrame> {
         .collect()
 }
 
-/// The audio buffers among `frames`; any other kind fails the test.
+/// Unwraps audio buffers; any other kind fails the test.
 pub fn as_audio(frames: Vec<Frame>) -> Vec<AudioFrame> {
     frames
         .into_iter()
@@ -219,7 +219,7 @@ pub fn as_audio(frames: Vec<Frame>) -> Vec<AudioFrame> {
         .collect()
 }
 
-/// The audio buffers a collector received before end of stream.
+/// Returns the audio buffers a collector received before end of stream.
 pub fn audio_until_end(observations: &flume::Receiver<Observation>, tag: &str) -> Vec<AudioFrame> {
     frames_until_end(observations, tag)
         .into_iter()
@@ -230,7 +230,7 @@ pub fn audio_until_end(observations: &flume::Receiver<Observation>, tag: &str) -
         .collect()
 }
 
-/// The video frames a collector received before end of stream.
+/// Returns the video frames a collector received before end of stream.
 pub fn video_until_end(observations: &flume::Receiver<Observation>, tag: &str) -> Vec<VideoFrame> {
     frames_until_end(observations, tag)
         .into_iter()
@@ -241,7 +241,7 @@ pub fn video_until_end(observations: &flume::Receiver<Observation>, tag: &str) -
         .collect()
 }
 
-/// Every sample of `frames`, interleaved, in order.
+/// Joins the samples of `frames`, interleaved, in order.
 pub fn concat_samples(frames: &[AudioFrame]) -> Vec<f32> {
     frames
         .iter()
@@ -249,8 +249,8 @@ pub fn concat_samples(frames: &[AudioFrame]) -> Vec<f32> {
         .collect()
 }
 
-/// The frame payloads of a Y4M file, read without the processors under
-/// test: the header line, then each `FRAME` line's planes.
+/// Reads a Y4M file without the processors under test and returns its
+/// header line and the planes of each frame.
 pub fn y4m_frames(path: &Path, frame_size: usize) -> (String, Vec<Vec<u8>>) {
     let bytes = std::fs::read(path).expect("Y4M file reads");
     let header_end = bytes
@@ -278,7 +278,7 @@ pub fn y4m_frames(path: &Path, frame_size: usize) -> (String, Vec<Vec<u8>>) {
     (header, frames)
 }
 
-/// The message of a failed `add_processor`, which must fail.
+/// Returns the error message of an `add_processor` call that must fail.
 pub fn add_error(
     runtime: &StreamRuntime,
     processor_type: &str,

@@ -3,7 +3,7 @@
 //! Every input link gets its own queue of samples placed on one timeline
 //! measured in samples per channel. A mixed buffer covers the next
 //! `frames_per_buffer` positions of that timeline and goes out once every
-//! input that has not ended holds samples up to its end, so inputs whose
+//! input that has not ended has queued samples up to its end, so inputs whose
 //! buffers differ in size still line up sample for sample. An input that
 //! ended or was unlinked stops holding the mix back; what it had queued is
 //! still mixed. Positions where an input has no samples count as silence.
@@ -34,8 +34,8 @@ pub struct AudioMixerConfig {
     /// Samples per channel in each mixed buffer; the last may be shorter.
     pub frames_per_buffer: u32,
     /// Input links that must deliver audio or end before the first mixed
-    /// buffer goes out. A processor is not told how many links its port
-    /// has, so with 0 mixing starts with whichever input delivers first,
+    /// buffer goes out. The runtime does not report to a processor how many
+    /// links its port has, so with 0 mixing starts with whichever input delivers first,
     /// and a link whose first buffer arrives later is shifted to join at
     /// the current mix position instead of being aligned by timestamp.
     pub wait_for_inputs: u32,
@@ -339,7 +339,7 @@ impl AudioMixerProcessor {
     }
 }
 
-/// The sample index at `timestamp_ns`, rounded to nearest.
+/// Converts `timestamp_ns` to a sample index, rounded to nearest.
 fn sample_position(timestamp_ns: u64, sample_rate: u32) -> u64 {
     let scaled = u128::from(timestamp_ns) * u128::from(sample_rate) + 500_000_000;
     (scaled / 1_000_000_000) as u64

@@ -298,9 +298,9 @@ impl Conversion {
         Ok(buffers)
     }
 
-    /// Runs one resampler step over the first `frames` pending frames;
+    /// Runs one resampler step over the first `frames` pending frames.
     /// `partial` marks a final step with fewer frames than the resampler
-    /// wants, the rest taken as silence.
+    /// needs, and the resampler reads silence in place of the rest.
     fn step(&mut self, frames: usize, partial: Option<usize>) -> Result<Vec<f32>> {
         let channels = usize::from(self.channels);
         let failed = |error: &dyn std::fmt::Display| {

@@ -14,7 +14,7 @@ const FORMAT_PCM: u16 = 0x0001;
 const FORMAT_IEEE_FLOAT: u16 = 0x0003;
 const FORMAT_EXTENSIBLE: u16 = 0xfffe;
 
-/// What a readable WAV file contains.
+/// Sample format and length of a readable WAV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WavLayout {
     pub sample_rate: u32,
@@ -36,7 +36,7 @@ impl fmt::Display for WavLayout {
     }
 }
 
-/// Where the sample data sits and how it is encoded, from the chunk headers.
+/// Position and encoding of the sample data, from the chunk headers.
 struct ChunkSummary {
     format_tag: u16,
     /// For `WAVE_FORMAT_EXTENSIBLE`, the format code inside its sub-format GUID.
@@ -48,32 +48,33 @@ struct ChunkSummary {
 /// Checks that `path` is a complete, uncompressed WAV file that the reader
 /// supports. The error message names the path and the reason.
 pub(crate) fn probe_wav(path: &Path) -> Result<WavLayout, String> {
-    let shown = path.display();
-    let file = File::open(path).map_err(|error| format!("cannot open '{shown}': {error}"))?;
+    let display_path = path.display();
+    let file =
+        File::open(path).map_err(|error| format!("cannot open '{display_path}': {error}"))?;
     let file_len = file
         .metadata()
-        .map_err(|error| format!("cannot read the size of '{shown}': {error}"))?
+        .map_err(|error| format!("cannot read the size of '{display_path}': {error}"))?
         .len();
     let mut reader = BufReader::new(file);
     let chunks = read_chunk_summary(&mut reader)
-        .map_err(|reason| format!("'{shown}' is not a readable WAV file: {reason}"))?;
+        .map_err(|reason| format!("'{display_path}' is not a readable WAV file: {reason}"))?;
 
-    check_encoding(&chunks).map_err(|reason| format!("'{shown}': {reason}"))?;
+    check_encoding(&chunks).map_err(|reason| format!("'{display_path}': {reason}"))?;
     let available = file_len.saturating_sub(chunks.data_offset);
     if chunks.data_len > available {
         return Err(format!(
-            "'{shown}' is truncated: its data chunk declares {} bytes but only {available} follow the header",
+            "'{display_path}' is truncated: its data chunk declares {} bytes but only {available} follow the header",
             chunks.data_len
         ));
     }
 
     reader
         .seek(SeekFrom::Start(0))
-        .map_err(|error| format!("cannot read '{shown}': {error}"))?;
+        .map_err(|error| format!("cannot read '{display_path}': {error}"))?;
     let wav = hound::WavReader::new(reader)
-        .map_err(|error| format!("'{shown}' is not a readable WAV file: {error}"))?;
+        .map_err(|error| format!("'{display_path}' is not a readable WAV file: {error}"))?;
     layout_from_spec(wav.spec(), u64::from(wav.duration()))
-        .map_err(|reason| format!("'{shown}': {reason}"))
+        .map_err(|reason| format!("'{display_path}': {reason}"))
 }
 
 fn layout_from_spec(spec: hound::WavSpec, frames: u64) -> Result<WavLayout, String> {
@@ -162,10 +163,10 @@ fn read_chunk_summary(reader: &mut impl Read) -> Result<ChunkSummary, String> {
             b"fmt " => {
                 // The fields read here sit in the first 26 bytes; anything
                 // past 64 is skipped so a corrupt length cannot allocate much.
-                let kept = len.min(64);
-                let mut body = vec![0u8; kept as usize];
+                let head_len = len.min(64);
+                let mut body = vec![0u8; head_len as usize];
                 read_exact(reader, &mut body, "the fmt chunk")?;
-                skip(reader, len - kept)?;
+                skip(reader, len - head_len)?;
                 format = Some(parse_format(&body)?);
             }
             _ => skip(reader, len)?,

@@ -13,7 +13,7 @@ use crate::core::processors::Period;
 
 const SIGNATURE: &str = "YUV4MPEG2";
 const FRAME_TAG: &[u8] = b"FRAME";
-/// Longest header or frame line accepted; real ones are well under 100 bytes.
+/// Maximum length of a header or frame line; real ones are under 100 bytes.
 const MAX_LINE: usize = 4096;
 const MAX_DIMENSION: u32 = 16_384;
 /// Chroma tags that mean 8-bit 4:2:0; they differ only in chroma siting.
@@ -46,7 +46,7 @@ impl FrameRate {
         }
     }
 
-    /// The time between frames, exact in nanoseconds.
+    /// Returns the time between frames, exact in nanoseconds.
     pub fn period(self) -> Period {
         Period::new(
             1_000_000_000 * u64::from(self.denominator),
@@ -54,7 +54,7 @@ impl FrameRate {
         )
     }
 
-    /// The rate whose period is `interval_ns`, snapped to `n:1` or
+    /// Returns the rate whose period is `interval_ns`, snapped to `n:1` or
     /// `n:1001` when one of those is within 2 ns, since sources round each
     /// timestamp down to whole nanoseconds.
     pub fn from_interval_ns(interval_ns: u64) -> Option<Self> {
@@ -111,7 +111,7 @@ impl Y4mHeader {
         PixelFormat::I420.frame_size(self.width, self.height)
     }
 
-    /// The header line this writer emits, newline included.
+    /// Formats the header line that the writer emits, newline included.
     pub fn header_line(self) -> String {
         format!(
             "{SIGNATURE} W{} H{} F{} Ip A1:1 C420jpeg\n",
@@ -175,16 +175,17 @@ impl fmt::Debug for Y4mInput {
 impl Y4mInput {
     /// Opens `path` and reads its header. Errors name the path and reason.
     pub fn open(path: &Path) -> Result<Self, String> {
-        let shown = path.display();
-        let file = File::open(path).map_err(|error| format!("cannot open '{shown}': {error}"))?;
+        let display_path = path.display();
+        let file =
+            File::open(path).map_err(|error| format!("cannot open '{display_path}': {error}"))?;
         let mut reader = BufReader::new(file);
         let line = read_line(&mut reader)
-            .map_err(|reason| format!("'{shown}' is not a Y4M file: {reason}"))?
-            .ok_or_else(|| format!("'{shown}' is empty, not a Y4M file"))?;
+            .map_err(|reason| format!("'{display_path}' is not a Y4M file: {reason}"))?
+            .ok_or_else(|| format!("'{display_path}' is empty, not a Y4M file"))?;
         let line = String::from_utf8(line)
-            .map_err(|_| format!("'{shown}' is not a Y4M file: its header is not text"))?;
+            .map_err(|_| format!("'{display_path}' is not a Y4M file: its header is not text"))?;
         let header = Y4mHeader::parse(&line)
-            .map_err(|reason| format!("'{shown}' is not a supported Y4M file: {reason}"))?;
+            .map_err(|reason| format!("'{display_path}' is not a supported Y4M file: {reason}"))?;
         Ok(Self { reader, header })
     }
 

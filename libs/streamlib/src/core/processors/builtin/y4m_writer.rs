@@ -192,7 +192,7 @@ impl Y4mWriterProcessor {
         };
         if (frame.width, frame.height) != (header.width, header.height) {
             return Err(StreamError::processing(format!(
-                "Y4M file '{}' is {}x{}, but a {}x{} frame arrived; one file holds one frame size",
+                "Y4M file '{}' is {}x{}, but a {}x{} frame arrived; a Y4M file has one frame size, so write the new size to another file",
                 path.display(),
                 header.width,
                 header.height,
@@ -219,11 +219,11 @@ impl Y4mWriterProcessor {
 
     /// Writes a frame still held back and flushes; a no-op once closed.
     fn close(&mut self) -> Result<()> {
-        let held = self
+        let held_frame = self
             .output
             .as_mut()
             .and_then(|output| output.first_frame.take());
-        if let Some(first) = held {
+        if let Some(first) = held_frame {
             self.start_file(&first, self.rate.unwrap_or(SINGLE_FRAME_RATE))?;
             self.write_frame(&first)?;
         }
