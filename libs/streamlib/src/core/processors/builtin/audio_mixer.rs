@@ -209,6 +209,9 @@ impl AudioMixerProcessor {
             }
             Some(_) => {}
         }
+        // NOTE: the queue has no limit. A fast input (a file read as fast as
+        // possible) mixed with a live one queues until the live one catches
+        // up, because the runner cannot hold back a single input link.
         input.samples.extend(samples.iter().copied());
         Ok(())
     }

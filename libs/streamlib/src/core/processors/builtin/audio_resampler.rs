@@ -255,6 +255,8 @@ impl Conversion {
 
     /// Queues `frame` and resamples every complete step.
     fn push(&mut self, frame: &AudioFrame) -> Result<Vec<Resampled>> {
+        // NOTE: only the first buffer's timestamp is used; a gap between
+        // later input buffers closes up in the output instead of staying.
         self.pending.extend_from_slice(frame.samples());
         self.frames_in += frame.sample_frames() as u64;
         let channels = usize::from(self.channels);

@@ -150,6 +150,8 @@ impl Y4mWriterProcessor {
                     return Ok(());
                 }
                 (None, Some(first)) => {
+                    // NOTE: a frame dropped between the first two makes the
+                    // measured rate too low; set `frame_rate` for lossy links.
                     let interval = frame.timestamp_ns.saturating_sub(first.timestamp_ns);
                     let rate = FrameRate::from_interval_ns(interval).unwrap_or(SINGLE_FRAME_RATE);
                     self.start_file(&first, rate)?;
