@@ -10,6 +10,8 @@
 //! - [`core::graph`]: ids, port references, topology checks.
 //! - [`core::execution`]: the per-processor thread and its `Outputs`.
 //! - [`core::runtime`]: `StreamRuntime`, its status, state snapshots and events.
+//! - [`core::service`]: `RuntimeProxy`, the async handle that drives a runtime
+//!   from other threads and tasks.
 
 #![warn(clippy::unwrap_used)]
 
@@ -19,7 +21,10 @@ pub use crate::core::context::RuntimeContext;
 pub use crate::core::error::{Result, StreamError};
 pub use crate::core::execution::Outputs;
 pub use crate::core::frames::{AudioFrame, DataFrame, Frame, FrameKind, PixelFormat, VideoFrame};
-pub use crate::core::graph::{LinkId, PortDirection, PortRef, ProcessorId};
+pub use crate::core::graph::{
+    ConnectionSpec, LinkId, PipelineDocument, PipelineProblem, PipelineProcessor, PortDirection,
+    PortRef, ProcessorId,
+};
 pub use crate::core::links::{LinkOptions, OverflowPolicy, PushStatus};
 pub use crate::core::processors::{
     ExecutionMode, Flow, Period, PortDescriptor, Ports, ProcessInput, Processor,
@@ -30,3 +35,4 @@ pub use crate::core::runtime::{
     EventKind, LinkInfo, PortInfo, ProcessorInfo, ProcessorMetrics, ProcessorSpec, ProcessorState,
     RuntimeEvent, RuntimeState, RuntimeStatus, StreamRuntime,
 };
+pub use crate::core::service::{DEFAULT_PROXY_TIMEOUT, RuntimeProxy, ShutdownHandle};

@@ -46,8 +46,16 @@ pub fn linear_chain(
 }
 
 /// Starts the graph, blocks until `pipeline_finished`, stops it, and returns
-/// the frames the sink received.
+/// the frames the sink received in this run.
 pub fn run_to_end(runtime: &StreamRuntime) -> u64 {
+    let received = || {
+        runtime
+            .processor("sink")
+            .expect("sink exists")
+            .metrics
+            .frames_in
+    };
+    let before = received();
     let mut events = runtime.subscribe_events();
     runtime.start().expect("benchmark graph starts");
     loop {
@@ -60,11 +68,7 @@ pub fn run_to_end(runtime: &StreamRuntime) -> u64 {
             _ => {}
         }
     }
-    let frames = runtime
-        .processor("sink")
-        .expect("sink exists")
-        .metrics
-        .frames_in;
+    let frames = received() - before;
     runtime.stop().expect("benchmark graph stops");
     frames
 }

@@ -3,7 +3,7 @@
 //! errors; see `PushStatus`.
 
 use crate::core::frames::FrameKind;
-use crate::core::graph::{LinkId, PortDirection, PortRef, ProcessorId};
+use crate::core::graph::{LinkId, PipelineProblem, PortDirection, PortRef, ProcessorId};
 use crate::core::runtime::RuntimeStatus;
 
 pub type Result<T, E = StreamError> = std::result::Result<T, E>;
@@ -87,6 +87,23 @@ pub enum StreamError {
         reason: String,
     },
 
+    #[error("invalid pipeline, {} problem(s): {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidPipeline { problems: Vec<PipelineProblem> },
+
+    #[error("the runtime is gone: {0}")]
+    RuntimeUnavailable(&'static str),
+
+    #[error(
+        "the runtime did not answer {operation} within {timeout_ms} ms; is a thread running StreamRuntime::run or poll_commands?"
+    )]
+    RuntimeTimeout {
+        operation: &'static str,
+        timeout_ms: u64,
+    },
+
+    #[error("StreamRuntime::run is already running on another thread")]
+    MainLoopAlreadyRunning,
+
     #[error("processor '{processor}' did not answer {operation} within {timeout_ms} ms")]
     ProcessorTimeout {
         processor: ProcessorId,
@@ -135,6 +152,10 @@ impl StreamError {
             StreamError::Processing(_) => "processing_failed",
             StreamError::ConfigUpdateRejected { .. } => "config_update_rejected",
             StreamError::ProcessorTimeout { .. } => "processor_timeout",
+            StreamError::InvalidPipeline { .. } => "invalid_pipeline",
+            StreamError::RuntimeUnavailable(_) => "runtime_unavailable",
+            StreamError::RuntimeTimeout { .. } => "runtime_timeout",
+            StreamError::MainLoopAlreadyRunning => "main_loop_already_running",
         }
     }
 }

@@ -10,3 +10,4 @@ pub mod graph;
 pub mod links;
 pub mod processors;
 pub mod runtime;
+pub mod service;

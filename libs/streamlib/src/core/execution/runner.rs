@@ -57,45 +57,51 @@ pub(crate) struct RunnerHandle {
 }
 
 impl RunnerHandle {
+    pub fn id(&self) -> &ProcessorId {
+        &self.id
+    }
+
     /// Sends a control message; false when the thread has already ended.
     pub fn send(&self, control: Control) -> bool {
         self.control_tx.send(control).is_ok()
     }
 
-    /// Waits for the outcome of `setup`.
-    pub fn wait_ready(&self) -> Result<()> {
-        self.ready_rx.recv().unwrap_or_else(|_| {
-            Err(StreamError::ProcessorFailed {
-                processor: self.id.clone(),
-                message: "the processor thread ended during setup".to_owned(),
-            })
-        })
+    /// Delivers the outcome of `setup` once.
+    pub fn ready_receiver(&self) -> &flume::Receiver<Result<()>> {
+        &self.ready_rx
     }
 
-    /// Sends `Stop` and joins the thread.
-    pub fn stop(self) {
-        self.send(Control::Stop);
-        self.join();
+    /// Joins the thread, which must have been told to stop. `wait` waits on
+    /// the thread's exit signal for up to the given time, so the caller can
+    /// keep serving the main thread meanwhile.
+    pub fn join_with(
+        mut self,
+        wait: impl Fn(
+            &flume::Receiver<()>,
+            Duration,
+        ) -> std::result::Result<(), flume::RecvTimeoutError>,
+    ) {
+        self.join_thread(wait);
     }
 
-    /// Joins the thread, logging when it takes longer than expected.
-    pub fn join(mut self) {
-        self.join_thread();
-    }
-
-    fn join_thread(&mut self) {
+    fn join_thread(
+        &mut self,
+        wait: impl Fn(
+            &flume::Receiver<()>,
+            Duration,
+        ) -> std::result::Result<(), flume::RecvTimeoutError>,
+    ) {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        if let Err(flume::RecvTimeoutError::Timeout) = self.done_rx.recv_timeout(STOP_WARNING_AFTER)
-        {
+        if let Err(flume::RecvTimeoutError::Timeout) = wait(&self.done_rx, STOP_WARNING_AFTER) {
             tracing::warn!(
                 processor = %self.id,
                 waited_s = STOP_WARNING_AFTER.as_secs(),
                 "processor is still running after stop; waiting for it"
             );
             let rest = STOP_DEADLINE - STOP_WARNING_AFTER;
-            if let Err(flume::RecvTimeoutError::Timeout) = self.done_rx.recv_timeout(rest) {
+            if let Err(flume::RecvTimeoutError::Timeout) = wait(&self.done_rx, rest) {
                 // NOTE: a thread cannot be killed; one stuck inside `process`
                 // is detached here and ends whenever its call returns.
                 tracing::error!(
@@ -114,7 +120,7 @@ impl Drop for RunnerHandle {
     fn drop(&mut self) {
         if self.thread.is_some() {
             let _ = self.control_tx.send(Control::Stop);
-            self.join_thread();
+            self.join_thread(|done, timeout| done.recv_timeout(timeout));
         }
     }
 }

@@ -8,6 +8,7 @@ use super::{AudioFrame, DataFrame, VideoFrame};
 /// The kind of frame a port carries; links only join ports of the same kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub enum FrameKind {
     Video,
     Audio,

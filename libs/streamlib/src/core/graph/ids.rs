@@ -9,6 +9,8 @@ const MAX_ID_LEN: usize = 64;
 /// A processor's id, unique within a runtime, for example `test-pattern-3f9c2a`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "api-server", schema(value_type = String))]
 pub struct ProcessorId(String);
 
 impl ProcessorId {
@@ -69,6 +71,8 @@ impl From<&str> for ProcessorId {
 /// A link's id, for example `link-8e41d0`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "api-server", schema(value_type = String))]
 pub struct LinkId(String);
 
 impl LinkId {
@@ -101,6 +105,7 @@ impl From<&str> for LinkId {
 
 /// One port of one processor. Displays as `processor.port`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct PortRef {
     pub processor: ProcessorId,
     pub port: String,

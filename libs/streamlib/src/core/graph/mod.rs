@@ -2,7 +2,9 @@
 //! It describes what is linked to what; the running side lives in `runtime`.
 
 mod ids;
+mod pipeline;
 mod topology;
 
 pub use ids::{LinkId, PortDirection, PortRef, ProcessorId};
+pub use pipeline::{ConnectionSpec, PipelineDocument, PipelineProblem, PipelineProcessor};
 pub(crate) use topology::{Topology, TopologyLink};

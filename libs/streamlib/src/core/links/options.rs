@@ -9,6 +9,7 @@ pub const MAX_CAPACITY: usize = 65_536;
 /// What a link does when its queue is full and the producer pushes a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub enum OverflowPolicy {
     /// The producer waits for room: back-pressure, nothing is lost.
     #[default]

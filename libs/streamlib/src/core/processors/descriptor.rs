@@ -6,6 +6,7 @@ use crate::core::frames::FrameKind;
 /// How the runner drives a processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub enum ExecutionMode {
     /// `process` runs when an input has a frame.
     Reactive,
@@ -16,6 +17,7 @@ pub enum ExecutionMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct PortDescriptor {
     pub name: String,
     pub kind: FrameKind,
@@ -43,6 +45,7 @@ impl PortDescriptor {
 
 /// The input and output ports of one processor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct Ports {
     pub inputs: Vec<PortDescriptor>,
     pub outputs: Vec<PortDescriptor>,
@@ -64,6 +67,7 @@ impl Ports {
 
 /// Everything a client needs to know to create a processor of one type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct ProcessorDescriptor {
     /// PascalCase, ending in `Processor`.
     pub processor_type: String,
@@ -72,5 +76,6 @@ pub struct ProcessorDescriptor {
     /// The ports of a processor made with the default config.
     pub ports: Ports,
     /// JSON Schema of the config object.
+    #[cfg_attr(feature = "api-server", schema(value_type = Object))]
     pub config_schema: serde_json::Value,
 }

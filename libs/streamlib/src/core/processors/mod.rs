@@ -1,5 +1,7 @@
 //! Processors: the trait, descriptors, the type registry and the built-ins.
 
+#[cfg(feature = "api-server")]
+pub mod api_server;
 pub mod builtin;
 mod descriptor;
 mod processor;

@@ -151,4 +151,9 @@ impl EventBus {
     pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {
         self.tx.subscribe()
     }
+
+    /// A handle that subscribes without keeping the bus alive.
+    pub fn downgrade(&self) -> broadcast::WeakSender<RuntimeEvent> {
+        self.tx.downgrade()
+    }
 }

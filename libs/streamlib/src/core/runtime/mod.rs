@@ -2,7 +2,10 @@
 //! applies live edits and publishes events.
 
 pub(crate) mod event;
+mod inner;
+mod main_loop;
 pub(crate) mod shared;
+mod snapshot;
 mod spec;
 mod state;
 mod status;

@@ -2,12 +2,14 @@ use serde::{Deserialize, Serialize};
 
 /// What `add_processor` needs: a type, a config and optionally a chosen id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct ProcessorSpec {
     /// Generated from the type name when absent, like `test-pattern-3f9c2a`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub processor_type: String,
     #[serde(default = "empty_config")]
+    #[cfg_attr(feature = "api-server", schema(value_type = Object))]
     pub config: serde_json::Value,
 }
 

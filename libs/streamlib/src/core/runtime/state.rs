@@ -10,6 +10,7 @@ use crate::core::processors::ExecutionMode;
 use crate::core::runtime::{ProcessorState, RuntimeStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct RuntimeState {
     pub status: RuntimeStatus,
     pub processors: Vec<ProcessorInfo>,
@@ -17,9 +18,11 @@ pub struct RuntimeState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct ProcessorInfo {
     pub id: ProcessorId,
     pub processor_type: String,
+    #[cfg_attr(feature = "api-server", schema(value_type = Object))]
     pub config: serde_json::Value,
     pub state: ProcessorState,
     pub execution_mode: ExecutionMode,
@@ -29,6 +32,7 @@ pub struct ProcessorInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct PortInfo {
     pub name: String,
     pub kind: FrameKind,
@@ -38,6 +42,7 @@ pub struct PortInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct ProcessorMetrics {
     /// Frames taken from input links.
     pub frames_in: u64,
@@ -54,6 +59,7 @@ pub struct ProcessorMetrics {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct LinkInfo {
     pub id: LinkId,
     pub from: PortRef,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// run it again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub enum RuntimeStatus {
     Initial,
     Starting,
@@ -41,6 +42,7 @@ impl fmt::Display for RuntimeStatus {
 /// Lifecycle of one processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub enum ProcessorState {
     /// Added, not started.
     Idle,

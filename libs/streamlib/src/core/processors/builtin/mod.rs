@@ -53,6 +53,10 @@ pub(crate) fn register_all(registry: &ProcessorRegistry) {
         registry.register::<AudioResamplerProcessor>(),
         registry.register::<AudioChannelConverterProcessor>(),
     ];
+    #[cfg(feature = "api-server")]
+    let outcomes = outcomes
+        .into_iter()
+        .chain([registry.register::<crate::core::processors::api_server::ApiServerProcessor>()]);
     for outcome in outcomes {
         if let Err(error) = outcome {
             tracing::error!(%error, "built-in processor type not registered");

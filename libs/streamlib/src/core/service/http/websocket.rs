@@ -1,0 +1,297 @@
+//! `/api/events`: one JSON text message per runtime event.
+//!
+//! Each client runs in its own task with its own filter. Runtime events
+//! reach it through the event log; a client that falls behind gets
+//! `{"type": "events_dropped", "count": N}` and stays connected, and a
+//! client whose socket blocks only ever delays itself. On server shutdown
+//! every client is closed with code 1001.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use tokio::sync::{broadcast, watch};
+
+use crate::core::service::http::ApiState;
+use crate::core::service::http::error::{ApiError, ApiQuery};
+use crate::core::service::http::event_log::{LogItem, LoggedEvent};
+
+/// Event types that are only sent to clients that ask for them by name.
+pub const HIGH_VOLUME_TYPES: [&str; 1] = ["processor_metrics"];
+
+/// Close code for "going away", sent when the server shuts down.
+const CLOSE_GOING_AWAY: u16 = 1001;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Comma-separated event types to receive, like `processor_added,processor_error`.
+    pub types: Option<String>,
+    /// Only events about this processor id (comma-separated for several).
+    pub processor: Option<String>,
+    /// Replays kept events with a higher `seq` before the live stream.
+    pub since_seq: Option<u64>,
+    /// The bearer token, for clients that cannot set headers.
+    pub token: Option<String>,
+}
+
+/// `{"subscribe": {"types": [...], "processors": [...]}}` replaces the filter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientMessage {
+    subscribe: SubscribeRequest,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscribeRequest {
+    #[serde(default)]
+    types: Option<Vec<String>>,
+    #[serde(default)]
+    processors: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Filter {
+    types: Option<HashSet<String>>,
+    processors: Option<HashSet<String>>,
+}
+
+impl Filter {
+    fn from_query(query: &EventsQuery) -> Self {
+        let split = |text: &Option<String>| {
+            text.as_ref().map(|text| {
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|part| !part.is_empty())
+                    .map(str::to_owned)
+                    .collect::<HashSet<_>>()
+            })
+        };
+        Self {
+            types: split(&query.types),
+            processors: split(&query.processor),
+        }
+    }
+
+    fn matches(&self, type_name: &str, processor_id: Option<&str>) -> bool {
+        let type_ok = match &self.types {
+            Some(types) => types.contains(type_name),
+            None => !HIGH_VOLUME_TYPES.contains(&type_name),
+        };
+        let processor_ok = match &self.processors {
+            Some(processors) => processor_id.is_some_and(|id| processors.contains(id)),
+            None => true,
+        };
+        type_ok && processor_ok
+    }
+
+    fn wants_metrics(&self) -> bool {
+        self.types
+            .as_ref()
+            .is_some_and(|types| types.contains("processor_metrics"))
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    tag = "events",
+    params(EventsQuery),
+    responses(
+        (status = 101, description = "WebSocket of runtime events, one JSON text message each"),
+        (status = 400, description = "Invalid query", body = crate::core::service::http::error::ErrorBody),
+        (status = 401, description = "Missing or wrong token", body = crate::core::service::http::error::ErrorBody),
+    )
+)]
+pub async fn events(
+    State(state): State<ApiState>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let filter = Filter::from_query(&query);
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        Session::new(socket, state, filter).run(query.since_seq).await;
+    }))
+}
+
+/// Why a session ended.
+enum Ended {
+    ClientLeft,
+    ServerShutdown,
+}
+
+struct Session {
+    socket: WebSocket,
+    state: ApiState,
+    filter: Filter,
+    shutdown: watch::Receiver<bool>,
+    last_seq: u64,
+}
+
+impl Session {
+    fn new(socket: WebSocket, state: ApiState, filter: Filter) -> Self {
+        let shutdown = state.shutdown.clone();
+        Self {
+            socket,
+            state,
+            filter,
+            shutdown,
+            last_seq: 0,
+        }
+    }
+
+    async fn run(mut self, since_seq: Option<u64>) {
+        tracing::debug!(?since_seq, "event client connected");
+        let ended = self.stream(since_seq).await;
+        if let Ended::ServerShutdown = ended {
+            let close = CloseFrame {
+                code: CLOSE_GOING_AWAY,
+                reason: Utf8Bytes::from_static("server shutting down"),
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.send(Message::Close(Some(close)))).await;
+        }
+        tracing::debug!("event client disconnected");
+    }
+
+    async fn stream(&mut self, since_seq: Option<u64>) -> Ended {
+        let subscription = self.state.events.subscribe(since_seq);
+        let mut live = subscription.live;
+        if subscription.missed > 0 && !self.send_dropped(subscription.missed).await {
+            return self.end_reason();
+        }
+        self.last_seq = since_seq.unwrap_or(0);
+        for event in subscription.backlog {
+            if !self.send_event(&event).await {
+                return self.end_reason();
+            }
+        }
+
+        let mut ping = tokio::time::interval(self.state.settings.ping_interval);
+        ping.tick().await;
+        let mut metrics = tokio::time::interval(self.state.settings.metrics_interval);
+        loop {
+            tokio::select! {
+                _ = self.shutdown.changed() => return Ended::ServerShutdown,
+                item = live.recv() => {
+                    let sent = match item {
+                        Ok(LogItem::Event(event)) => self.send_event(&event).await,
+                        Ok(LogItem::Dropped(count)) => self.send_dropped(count).await,
+                        Err(broadcast::error::RecvError::Lagged(count)) => self.send_dropped(count).await,
+                        Err(broadcast::error::RecvError::Closed) => return Ended::ServerShutdown,
+                    };
+                    if !sent {
+                        return self.end_reason();
+                    }
+                }
+                message = self.socket.recv() => match message {
+                    Some(Ok(Message::Text(text))) => {
+                        if !self.handle_client_message(text.as_str()).await {
+                            return self.end_reason();
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Ended::ClientLeft,
+                    Some(Ok(_)) => {}
+                },
+                _ = ping.tick() => {
+                    if !self.send(Message::Ping(Default::default())).await {
+                        return self.end_reason();
+                    }
+                }
+                _ = metrics.tick(), if self.filter.wants_metrics() => {
+                    if !self.send_metrics().await {
+                        return self.end_reason();
+                    }
+                }
+            }
+        }
+    }
+
+    fn end_reason(&self) -> Ended {
+        if *self.shutdown.borrow() {
+            Ended::ServerShutdown
+        } else {
+            Ended::ClientLeft
+        }
+    }
+
+    async fn handle_client_message(&mut self, text: &str) -> bool {
+        match serde_json::from_str::<ClientMessage>(text) {
+            Ok(ClientMessage { subscribe }) => {
+                self.filter = Filter {
+                    types: subscribe.types.map(|types| types.into_iter().collect()),
+                    processors: subscribe.processors.map(|ids| ids.into_iter().collect()),
+                };
+                let reply = serde_json::json!({"type": "subscribed", "types": self.filter.types, "processors": self.filter.processors});
+                self.send_text(reply.to_string()).await
+            }
+            Err(error) => {
+                let reply = serde_json::json!({
+                    "type": "error",
+                    "code": "invalid_message",
+                    "error": format!("expected {{\"subscribe\": {{\"types\": [...], \"processors\": [...]}}}}: {error}"),
+                });
+                self.send_text(reply.to_string()).await
+            }
+        }
+    }
+
+    async fn send_event(&mut self, event: &LoggedEvent) -> bool {
+        if event.seq <= self.last_seq {
+            return true;
+        }
+        self.last_seq = event.seq;
+        if !self.filter.matches(event.type_name, event.processor_id.as_deref()) {
+            return true;
+        }
+        self.send_text(event.json.clone()).await
+    }
+
+    async fn send_dropped(&mut self, count: u64) -> bool {
+        tracing::debug!(count, "event client fell behind");
+        let notice = serde_json::json!({"type": "events_dropped", "count": count});
+        self.send_text(notice.to_string()).await
+    }
+
+    async fn send_metrics(&mut self) -> bool {
+        let Ok(processors) = self.state.proxy.processors().await else {
+            return true;
+        };
+        for processor in processors {
+            let id = processor.id.to_string();
+            if !self.filter.matches("processor_metrics", Some(&id)) {
+                continue;
+            }
+            let message = serde_json::json!({
+                "type": "processor_metrics",
+                "processor_id": id,
+                "state": processor.state,
+                "metrics": processor.metrics,
+            });
+            if !self.send_text(message.to_string()).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn send_text(&mut self, text: String) -> bool {
+        self.send(Message::Text(text.into())).await
+    }
+
+    /// Sends one message; false when the client is gone or the server is
+    /// shutting down, which also ends a send blocked on a full socket.
+    async fn send(&mut self, message: Message) -> bool {
+        if *self.shutdown.borrow() {
+            return false;
+        }
+        let mut shutdown = self.shutdown.clone();
+        tokio::select! {
+            sent = self.socket.send(message) => sent.is_ok(),
+            _ = shutdown.changed() => false,
+        }
+    }
+}
