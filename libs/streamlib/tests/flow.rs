@@ -76,8 +76,9 @@ fn fan_out_and_pass_through_share_payloads() {
         .unwrap();
 
     runtime.start().unwrap();
-    let direct = frames_until_end(&observations, "direct");
-    let through = frames_until_end(&observations, "through");
+    let mut collected = frames_until_all_end(&observations, &["direct", "through"]);
+    let direct = collected.remove("direct").unwrap_or_default();
+    let through = collected.remove("through").unwrap_or_default();
     runtime.stop().unwrap();
 
     assert_eq!(direct.len(), 3);

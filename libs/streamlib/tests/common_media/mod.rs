@@ -177,26 +177,6 @@ pub fn connect_chain(runtime: &StreamRuntime, port: &str, chain: &[&str]) {
     }
 }
 
-/// Collects frames for every tag in `tags` until each reports end of
-/// stream. Unlike waiting on one tag after another, no tag's frames are
-/// discarded while another is awaited.
-pub fn frames_until_all_end(
-    observations: &flume::Receiver<Observation>,
-    tags: &[&str],
-) -> HashMap<String, Vec<Frame>> {
-    let deadline = Instant::now() + PATIENCE;
-    let mut frames: HashMap<String, Vec<Frame>> = HashMap::new();
-    let mut open: Vec<&str> = tags.to_vec();
-    while !open.is_empty() {
-        match observations.recv_deadline(deadline) {
-            Ok(Observation::Frame { tag, frame }) => frames.entry(tag).or_default().push(frame),
-            Ok(Observation::Ended { tag }) => open.retain(|candidate| *candidate != tag),
-            Err(_) => panic!("{open:?} did not reach end of stream within {PATIENCE:?}"),
-        }
-    }
-    frames
-}
-
 /// Unwraps video frames; any other kind fails the test.
 pub fn as_video(frames: Vec<Frame>) -> Vec<VideoFrame> {
     frames
