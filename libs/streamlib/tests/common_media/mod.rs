@@ -5,16 +5,14 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use serde_json::json;
 use streamlib::{AudioFrame, Frame, RuntimeEvent, StreamRuntime, VideoFrame};
 use tokio::sync::broadcast;
 
-use crate::common::{Observation, PATIENCE, add, frames_until_end, wait_for_event};
+use crate::common::{Observation, add, frames_until_end, wait_for_event};
 
 /// Directory of the speech recordings that Debian's alsa-utils ships.
 pub const ALSA_SOUNDS: &str = "/usr/share/sounds/alsa";
