@@ -1,0 +1,15 @@
+//! Prints the OpenAPI 3 document of the HTTP API, for validators and client
+//! generators: `cargo run -p streamlib --features api-server --example openapi`.
+
+use utoipa::OpenApi;
+
+fn main() {
+    let document = streamlib::core::service::http::openapi::ApiDoc::openapi();
+    match document.to_pretty_json() {
+        Ok(json) => println!("{json}"),
+        Err(error) => {
+            eprintln!("the OpenAPI document does not serialize: {error}");
+            std::process::exit(1);
+        }
+    }
+}
