@@ -565,23 +565,27 @@ async fn deleting_api_server_through_its_api_shuts_it_down() {
     let (status, body) = call(http.delete(server.url("/api/processors/api"))).await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
 
-    let mut closed = false;
-    for _ in 0..200 {
-        if reqwest::Client::new()
-            .get(server.url("/api/health"))
-            .send()
-            .await
-            .is_err()
-        {
-            closed = true;
+    // The removal finishes once teardown has joined the server thread.
+    let mut removed = false;
+    for _ in 0..400 {
+        if server.runtime.processor("api").is_err() {
+            removed = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert!(closed, "the server still answers after its removal");
+    assert!(removed, "the API server was not removed after answering");
     assert!(
         std::net::TcpListener::bind(("127.0.0.1", server.port)).is_ok(),
         "the port is free again"
+    );
+    let refused = reqwest::Client::new()
+        .get(server.url("/api/health"))
+        .send()
+        .await;
+    assert!(
+        refused.is_err(),
+        "the server still answers after its removal"
     );
     let runtime = server.runtime.clone();
     assert!(runtime.processor("api").is_err());
