@@ -65,7 +65,11 @@ fn run_chain(
     hops: usize,
 ) -> streamlib::Result<(u64, f64)> {
     let runtime = StreamRuntime::new();
-    runtime.add_processor(ProcessorSpec::new(source_type).with_id("source").with_config(source_config))?;
+    runtime.add_processor(
+        ProcessorSpec::new(source_type)
+            .with_id("source")
+            .with_config(source_config),
+    )?;
     let mut previous = "source".to_owned();
     for hop in 0..hops {
         let id = format!("pass{hop}");
@@ -77,7 +81,11 @@ fn run_chain(
         runtime.connect((previous.as_str(), kind), (id.as_str(), kind))?;
         previous = id;
     }
-    runtime.add_processor(ProcessorSpec::new("NullSinkProcessor").with_id("sink").with_config(json!({"kind": kind})))?;
+    runtime.add_processor(
+        ProcessorSpec::new("NullSinkProcessor")
+            .with_id("sink")
+            .with_config(json!({"kind": kind})),
+    )?;
     runtime.connect((previous.as_str(), kind), ("sink", kind))?;
 
     let mut events = runtime.subscribe_events();
@@ -86,9 +94,15 @@ fn run_chain(
     loop {
         match events.blocking_recv().map(|event| event.kind) {
             Ok(EventKind::PipelineFinished) => break,
-            Ok(EventKind::ProcessorError { message, .. }) => return Err(streamlib::StreamError::processing(message)),
+            Ok(EventKind::ProcessorError { message, .. }) => {
+                return Err(streamlib::StreamError::processing(message));
+            }
             Ok(_) => {}
-            Err(error) => return Err(streamlib::StreamError::processing(format!("event stream broke: {error}"))),
+            Err(error) => {
+                return Err(streamlib::StreamError::processing(format!(
+                    "event stream broke: {error}"
+                )));
+            }
         }
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -671,3 +671,42 @@ fn axum_request(method: &str, uri: &str, body: &str) -> axum::http::Request<axum
         .body(axum::body::Body::from(body.to_owned()))
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_owned_server_rebinds_after_restart() {
+    let port = free_port();
+    let runtime = Arc::new(StreamRuntime::new());
+    runtime
+        .add_processor(
+            streamlib::ProcessorSpec::new("ApiServerProcessor")
+                .with_id("api")
+                .with_config(json!({"port": port})),
+        )
+        .unwrap();
+    let health = format!("http://127.0.0.1:{port}/api/health");
+
+    for round in 0..3 {
+        let starting = runtime.clone();
+        tokio::task::spawn_blocking(move || starting.start())
+            .await
+            .unwrap()
+            .unwrap();
+        let (status, _) = call(client().get(&health)).await;
+        assert_eq!(status, StatusCode::OK, "round {round}");
+
+        let stopping = runtime.clone();
+        tokio::task::spawn_blocking(move || stopping.stop())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            client().get(&health).send().await.is_err(),
+            "round {round}: still answering after stop"
+        );
+        assert!(
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+            "round {round}: port still taken"
+        );
+    }
+    assert_eq!(runtime.runner_threads(), 0);
+}
