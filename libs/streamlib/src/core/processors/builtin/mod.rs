@@ -10,6 +10,7 @@ mod passthrough;
 mod sine_generator;
 mod stream_kind;
 mod test_pattern;
+mod tone_clock;
 mod video_invert;
 mod wav_file;
 mod wav_reader;
