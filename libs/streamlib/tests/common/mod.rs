@@ -256,6 +256,19 @@ pub fn frames_until_all_end(
     frames
 }
 
+/// Polls `condition` until it holds, failing after `PATIENCE`. For states
+/// that no event announces, like a thread having ended.
+pub fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !condition() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {PATIENCE:?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Discards observations queued so far.
 pub fn drain(observations: &flume::Receiver<Observation>) {
     while observations.try_recv().is_ok() {}

@@ -539,16 +539,14 @@ impl Runner {
         Ok(())
     }
 
-    /// Sends end of stream downstream and reports the processor finished.
+    /// Reports the processor finished, then sends end of stream downstream.
+    /// Reporting first means no downstream processor can finish, and no
+    /// observer can see it finished, before this one is.
     fn finish_stream(&mut self) {
         if self.finished || self.outputs.is_stopping() {
             return;
         }
         self.finished = true;
-        self.outputs.send_end_of_stream();
-        if self.outputs.is_stopping() {
-            return;
-        }
         tracing::debug!("end of stream");
         self.runtime
             .set_state(&self.shared, ProcessorState::Finished);
@@ -556,6 +554,7 @@ impl Runner {
             processor_id: self.id.clone(),
         });
         self.runtime.check_pipeline_finished();
+        self.outputs.send_end_of_stream();
     }
 
     fn drain_controls(&mut self) -> Result<Next> {
