@@ -2,9 +2,9 @@
 //! end of stream, a processor fails, or Ctrl-C or SIGTERM arrives.
 //!
 //! The main thread runs the runtime's main loop. A monitor thread watches
-//! the events, updates the progress display and ends the main loop when the
-//! outcome is known; stopping the runtime on the way out finalizes the
-//! files the writers produce.
+//! the events, updates the progress display and ends the main loop once the
+//! outcome is known. The main loop then stops the graph, which finalizes
+//! the files the writers produce.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -26,7 +26,7 @@ const MONITOR_INTERVAL: Duration = Duration::from_millis(100);
 /// Exit code after Ctrl-C or SIGTERM, as shells report an interrupt.
 const INTERRUPTED_EXIT_CODE: u8 = 130;
 
-/// How a run ended.
+/// The end of a run.
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
     Finished,
@@ -181,7 +181,7 @@ fn outcome_of(event: &RuntimeEvent) -> Option<Outcome> {
     }
 }
 
-/// The outcome that the processor states show, for when events were missed.
+/// Derives the outcome from the processor states, for when events were missed.
 fn outcome_from_state(state: &RuntimeState) -> Option<Outcome> {
     use streamlib::ProcessorState;
 
@@ -192,7 +192,8 @@ fn outcome_from_state(state: &RuntimeState) -> Option<Outcome> {
     {
         return Some(Outcome::Failed {
             processor: failed.id.to_string(),
-            message: "it stopped with an error; run with RUST_LOG=debug for the message".to_owned(),
+            message: "it stopped with an error; the error log line above has the message"
+                .to_owned(),
         });
     }
     let all_finished = state
@@ -202,7 +203,7 @@ fn outcome_from_state(state: &RuntimeState) -> Option<Outcome> {
     all_finished.then_some(Outcome::Finished)
 }
 
-/// The first processor failure among the events still queued.
+/// Returns the first processor failure among the events still queued.
 fn first_failure(events: &mut broadcast::Receiver<RuntimeEvent>) -> Option<Outcome> {
     loop {
         match events.try_recv() {

@@ -133,7 +133,7 @@ fn port_list(ports: &[PortDescriptor]) -> String {
         .join(", ")
 }
 
-/// A short type name for a schema property: `integer`, `string | null`,
+/// Returns a short type name for a schema property: `integer`, `string | null`,
 /// one of the enum values, or the name of a referenced definition.
 fn type_of(property: &Value, root: &Value) -> String {
     if let Some(reference) = property.get("$ref").and_then(Value::as_str) {
