@@ -565,23 +565,27 @@ async fn deleting_api_server_through_its_api_shuts_it_down() {
     let (status, body) = call(http.delete(server.url("/api/processors/api"))).await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
 
-    let mut closed = false;
-    for _ in 0..200 {
-        if reqwest::Client::new()
-            .get(server.url("/api/health"))
-            .send()
-            .await
-            .is_err()
-        {
-            closed = true;
+    // The removal finishes once teardown has joined the server thread.
+    let mut removed = false;
+    for _ in 0..400 {
+        if server.runtime.processor("api").is_err() {
+            removed = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert!(closed, "the server still answers after its removal");
+    assert!(removed, "the API server was not removed after answering");
     assert!(
         std::net::TcpListener::bind(("127.0.0.1", server.port)).is_ok(),
         "the port is free again"
+    );
+    let refused = reqwest::Client::new()
+        .get(server.url("/api/health"))
+        .send()
+        .await;
+    assert!(
+        refused.is_err(),
+        "the server still answers after its removal"
     );
     let runtime = server.runtime.clone();
     assert!(runtime.processor("api").is_err());
@@ -666,4 +670,43 @@ fn axum_request(method: &str, uri: &str, body: &str) -> axum::http::Request<axum
         .header("content-type", "application/json")
         .body(axum::body::Body::from(body.to_owned()))
         .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_owned_server_rebinds_after_restart() {
+    let port = free_port();
+    let runtime = Arc::new(StreamRuntime::new());
+    runtime
+        .add_processor(
+            streamlib::ProcessorSpec::new("ApiServerProcessor")
+                .with_id("api")
+                .with_config(json!({"port": port})),
+        )
+        .unwrap();
+    let health = format!("http://127.0.0.1:{port}/api/health");
+
+    for round in 0..3 {
+        let starting = runtime.clone();
+        tokio::task::spawn_blocking(move || starting.start())
+            .await
+            .unwrap()
+            .unwrap();
+        let (status, _) = call(client().get(&health)).await;
+        assert_eq!(status, StatusCode::OK, "round {round}");
+
+        let stopping = runtime.clone();
+        tokio::task::spawn_blocking(move || stopping.stop())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            client().get(&health).send().await.is_err(),
+            "round {round}: still answering after stop"
+        );
+        assert!(
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+            "round {round}: port still taken"
+        );
+    }
+    assert_eq!(runtime.runner_threads(), 0);
 }

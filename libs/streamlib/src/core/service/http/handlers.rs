@@ -29,7 +29,7 @@ pub struct ConnectionCreated {
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
-    /// Always `ok` while the server answers.
+    /// `ok` whenever the server responds.
     pub status: String,
 }
 
@@ -53,7 +53,7 @@ fn redacted_state(mut state: RuntimeState) -> RuntimeState {
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 500, description = "Setup failed", body = ErrorBody),
-        (status = 503, description = "Runtime not answering", body = ErrorBody),
+        (status = 503, description = "The runtime did not respond in time", body = ErrorBody),
     )
 )]
 pub async fn create_processor(
@@ -69,7 +69,7 @@ pub async fn create_processor(
     get, path = "/api/processors", tag = "processors",
     responses(
         (status = 200, description = "Every processor", body = Vec<ProcessorInfo>),
-        (status = 503, description = "Runtime not answering", body = ErrorBody),
+        (status = 503, description = "The runtime did not respond in time", body = ErrorBody),
     )
 )]
 pub async fn list_processors(State(state): State<ApiState>) -> ApiResult<Json<Vec<ProcessorInfo>>> {
@@ -285,7 +285,7 @@ pub async fn put_graph(
 
 #[utoipa::path(
     get, path = "/api/health", tag = "runtime",
-    responses((status = 200, description = "The server answers", body = Health))
+    responses((status = 200, description = "The server is up", body = Health))
 )]
 pub async fn health() -> Json<Health> {
     Json(Health {

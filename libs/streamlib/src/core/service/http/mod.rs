@@ -1,7 +1,7 @@
 //! The HTTP and WebSocket control plane, on axum.
 //!
 //! `router` builds the whole API from a `RuntimeProxy`, so it can be tested
-//! without a socket; `serve` runs it on a listener until shutdown is
+//! without a socket. `serve` runs it on a listener until shutdown is
 //! signalled. `ApiServerProcessor` owns both on a thread of its own.
 
 pub mod error;

@@ -114,13 +114,14 @@ pub async fn rate_limit(State(state): State<ApiState>, request: Request, next: N
 }
 
 /// Gives every error response without a JSON body one, so that layers
-/// outside the handlers (timeouts, CORS rejections) answer like the rest.
+/// outside the handlers (timeouts, CORS rejections) respond like the rest.
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
+
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -128,6 +129,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     if is_json {
         return response;
     }
+
     let (code, error) = match status {
         StatusCode::REQUEST_TIMEOUT => (
             "request_timeout",
@@ -148,6 +150,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         _ => ("bad_request", "the request was rejected"),
     };
     let (mut parts, _) = response.into_parts();
+
     let body = serde_json::to_vec(&ErrorBody {
         error: error.to_owned(),
         code: code.to_owned(),

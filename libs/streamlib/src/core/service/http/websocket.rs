@@ -1,10 +1,10 @@
 //! `/api/events`: one JSON text message per runtime event.
 //!
-//! Each client runs in its own task with its own filter. Runtime events
-//! reach it through the event log; a client that falls behind gets
-//! `{"type": "events_dropped", "count": N}` and stays connected, and a
-//! client whose socket blocks only ever delays itself. On server shutdown
-//! every client is closed with code 1001.
+//! Each client runs in its own task with its own filter, and runtime events
+//! reach it through the event log. A client that falls behind gets
+//! `{"type": "events_dropped", "count": N}` and stays connected. A client
+//! whose socket blocks delays only itself. On server shutdown every client
+//! is closed with code 1001.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -120,7 +120,7 @@ pub async fn events(
     }))
 }
 
-/// Why a session ended.
+/// The reason a session ended.
 enum Ended {
     ClientLeft,
     ServerShutdown,
