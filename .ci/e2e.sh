@@ -5,11 +5,13 @@
 #     fails and names all three.
 #  3. `serve --pipeline examples/pipelines/api-demo.json --start` runs the
 #     demo, and a graph saved with GET /api/graph loads back unchanged.
-#  4. The README tour, command for command, against `serve` on a free port:
+#  4. A token from STREAMLIB_API_TOKEN is required and never printed, and
+#     deleting the API server through the API ends `serve`.
+#  5. The README tour, command for command, against `serve` on a free port:
 #     WAV reader -> gain -> WAV writer on an alsa-utils recording, watched
 #     on the events WebSocket; the output samples are checked.
-#  5. `serve` on a port in use fails with one error line naming the address.
-#  6. SIGTERM stops `serve` with exit status 0 and no process left.
+#  6. `serve` on a port in use fails with one error line naming the address.
+#  7. SIGTERM stops `serve` with exit status 0 and no process left.
 # Needs curl, python3 with websockets, ffprobe and /usr/share/sounds/alsa
 # (see .ci/install-*.sh). Prints "N passed, M failed" last.
 set -euo pipefail
@@ -224,6 +226,51 @@ if [ "$demo_status" = "0" ]; then
     pass "api-demo serve exits 0 on SIGTERM"
 else
     fail "api-demo serve exit status on SIGTERM: $demo_status" "$(tail -5 "$work/demo.err")"
+fi
+
+echo "== serve with a token from STREAMLIB_API_TOKEN"
+token_port="$(free_port)"
+token="e2e-secret-$RANDOM$RANDOM"
+(cd "$work" && STREAMLIB_API_TOKEN="$token" exec "$streamlib" serve --port "$token_port") \
+    >"$work/token.out" 2>"$work/token.err" &
+token_pid=$!
+started_pids+=("$token_pid")
+token_api="http://127.0.0.1:$token_port/api"
+if wait_for_health "$token_port"; then
+    without="$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$token_api/processors")"
+    with="$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' \
+        -H "Authorization: Bearer $token" "$token_api/processors")"
+    if [ "$without" = "401" ] && [ "$with" = "200" ]; then
+        pass "the token from STREAMLIB_API_TOKEN is required (401 without, 200 with)"
+    else
+        fail "token check: $without without the token, $with with it; expected 401 and 200"
+    fi
+else
+    fail "serve with a token did not answer within ${wait_limit_s} s" "$(tail -5 "$work/token.err")"
+fi
+# Deleting the API server ends `serve`, because nothing could reach it.
+deleted="$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X DELETE \
+    -H "Authorization: Bearer $token" "$token_api/processors/api-server")"
+deadline=$((SECONDS + wait_limit_s))
+while ps -p "$token_pid" -o stat= | grep -qv '^Z' && [ "$SECONDS" -lt "$deadline" ]; do
+    sleep 0.2
+done
+if ps -p "$token_pid" -o stat= | grep -qv '^Z'; then
+    fail "serve still runs ${wait_limit_s} s after DELETE of its API server (status $deleted)"
+    stop_with_sigterm "$token_pid"
+else
+    token_status=0
+    wait "$token_pid" || token_status=$?
+    if [ "$deleted" = "204" ] && [ "$token_status" = "0" ]; then
+        pass "DELETE of the API server returns 204 and serve exits 0"
+    else
+        fail "DELETE of the API server: status $deleted, serve exit status $token_status"
+    fi
+fi
+if grep -qF "$token" "$work/token.out" "$work/token.err"; then
+    fail "serve printed the token"
+else
+    pass "serve does not print the token"
 fi
 
 echo "== README tour"
