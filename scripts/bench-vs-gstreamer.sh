@@ -34,25 +34,37 @@ best_seconds() {
     echo "$best"
 }
 
+# `count` identity elements; with "queued", each behind a queue, which gives
+# every element its own streaming thread as streamlib gives every processor.
 identities() {
-    local count=$1 chain=""
-    for _ in $(seq "$count"); do chain="$chain ! identity"; done
+    local count=$1 queued=$2 chain=""
+    for _ in $(seq "$count"); do
+        if [ "$queued" = queued ]; then
+            chain="$chain ! queue max-size-buffers=4 ! identity"
+        else
+            chain="$chain ! identity"
+        fi
+    done
     echo "$chain"
 }
 
 compare() {
     local name=$1 frames=$2 streamlib_workload=$3 gst_source=$4 gst_caps=$5 hops=$6
-    local gst_seconds streamlib_seconds
-    gst_seconds=$(best_seconds gst-launch-1.0 -q $gst_source num-buffers="$frames" ! $gst_caps $(identities "$hops") ! fakesink sync=false)
+    local streamlib_seconds
     streamlib_seconds=$(best_seconds "$streamlib_bin" "$streamlib_workload" "$frames" "$hops")
-    printf '%-34s gstreamer %8.1f/s  streamlib %8.1f/s  streamlib/gstreamer %.2f\n' \
-        "$name" \
-        "$(echo "$frames / $gst_seconds" | bc -l)" \
-        "$(echo "$frames / $streamlib_seconds" | bc -l)" \
-        "$(echo "$gst_seconds / $streamlib_seconds" | bc -l)"
+    for queued in plain queued; do
+        local gst_seconds
+        gst_seconds=$(best_seconds gst-launch-1.0 -q $gst_source num-buffers="$frames" ! $gst_caps $(identities "$hops" "$queued") ! fakesink sync=false)
+        printf '%-38s %-7s gstreamer %9.1f/s  streamlib %9.1f/s  streamlib/gstreamer %.2f\n' \
+            "$name" "$queued" \
+            "$(echo "$frames / $gst_seconds" | bc -l)" \
+            "$(echo "$frames / $streamlib_seconds" | bc -l)" \
+            "$(echo "$gst_seconds / $streamlib_seconds" | bc -l)"
+    done
 }
 
 echo "best of $runs runs each; rates are frames (or buffers) per second through the whole chain"
+echo "plain: GStreamer runs the chain in one streaming thread; queued: a queue gives each element a thread"
 compare "1080p RGBA bars, 5 pass-throughs" "$video_frames" video-bars \
     "videotestsrc pattern=smpte is-live=false" "video/x-raw,format=RGBA,width=1920,height=1080,framerate=30/1" 5
 compare "1080p RGBA solid, 5 pass-throughs" "$video_frames" video-solid \

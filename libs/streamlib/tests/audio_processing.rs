@@ -50,7 +50,7 @@ fn mixer_sums_inputs_and_outlives_shorter_one() {
         &runtime,
         "mixer",
         "AudioMixerProcessor",
-        json!({"frames_per_buffer": 512, "wait_for_inputs": 2}),
+        json!({"frames_per_buffer": 512}),
     );
     add_audio_collector(&runtime, "sink");
     connect_chain(&runtime, "audio", &["long", "mixer", "sink"]);

@@ -305,10 +305,10 @@ async fn metrics_go_only_to_clients_that_ask() {
 async fn shutdown_closes_connected_clients_with_1001() {
     let server = TestServer::start(registry_with_notes(), json!({}));
     add_notes(&server);
-    let mut first = server.ws("/api/events").await;
+    let mut first = server.ws("/api/events?types=processor_added").await;
     let mut second = server.ws("/api/events?types=runtime_started").await;
     // A client that stopped reading with a full socket must not hold the
-    // shutdown back either.
+    // shutdown back either; it cannot be sent a close frame.
     let _stalled = server.ws("/api/events").await;
     produce_notes(&server, 300, 20_000).await;
 

@@ -283,6 +283,9 @@ impl Runner {
             ProcessorState::Running
         };
         self.runtime.set_state(&self.shared, state);
+        for index in 0..self.inputs.len() {
+            self.announce_input(index)?;
+        }
         match self.mode {
             ExecutionMode::Reactive => self.run_reactive(),
             ExecutionMode::Continuous => self.run_continuous(),
@@ -496,6 +499,19 @@ impl Runner {
         self.finish_if_inputs_ended()
     }
 
+    /// Tells the processor about an attached input link.
+    fn announce_input(&mut self, index: usize) -> Result<()> {
+        let input = &self.inputs[index];
+        let attached = ProcessInput::InputAttached {
+            port: &input.port,
+            link: &input.receiver.id,
+        };
+        if self.processor.process(attached, &mut self.outputs)? == Flow::EndOfStream {
+            self.finish_stream();
+        }
+        Ok(())
+    }
+
     fn remove_input(&mut self, index: usize) -> Result<()> {
         let input = self.inputs.remove(index);
         self.next_input = 0;
@@ -582,11 +598,14 @@ impl Runner {
                 let outcome = self.processor.update_config(&config);
                 let _ = reply.send(outcome);
             }
-            Control::AttachInput { port, receiver } => self.inputs.push(InputLink {
-                port,
-                receiver,
-                ended: false,
-            }),
+            Control::AttachInput { port, receiver } => {
+                self.inputs.push(InputLink {
+                    port,
+                    receiver,
+                    ended: false,
+                });
+                self.announce_input(self.inputs.len() - 1)?;
+            }
             Control::DetachInput(link) => {
                 if let Some(index) = self
                     .inputs

@@ -23,6 +23,8 @@ use crate::core::service::http::{self, ApiSettings, ApiState};
 const SERVER_WORKER_THREADS: usize = 2;
 /// How long in-flight requests may take to finish after shutdown begins.
 const GRACEFUL_SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
+/// How long WebSocket sessions may take to send their close frames.
+const SESSION_CLOSE_LIMIT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -295,6 +297,7 @@ fn run_server(
             state.events.clone(),
             shutdown.clone(),
         ));
+        let sessions = state.sessions.clone();
         let router = http::router(state);
         let server = tokio::spawn(http::serve(listener, router, shutdown.clone()));
 
@@ -308,6 +311,11 @@ fn run_server(
                 limit_s = GRACEFUL_SHUTDOWN_LIMIT.as_secs(),
                 "requests still open after the shutdown limit; closing them"
             ),
+        }
+        // WebSocket sessions end on their own once they see the shutdown;
+        // waiting lets each send its close frame before the runtime goes.
+        if !sessions.wait_closed(SESSION_CLOSE_LIMIT).await {
+            tracing::warn!("WebSocket sessions still open after the shutdown limit; dropping them");
         }
     });
     runtime.shutdown_timeout(Duration::from_secs(1));

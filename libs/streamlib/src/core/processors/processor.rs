@@ -58,6 +58,9 @@ pub enum ProcessInput<'a> {
         link: &'a LinkId,
         frame: Frame,
     },
+    /// A link was attached to an input port: once for each link present at
+    /// start, before any frame, and again whenever a link is added live.
+    InputAttached { port: &'a str, link: &'a LinkId },
     /// An input link delivered end of stream or was unlinked; more links on
     /// the same port may still be running.
     InputEnded { port: &'a str, link: &'a LinkId },

@@ -34,10 +34,10 @@ pub struct AudioMixerConfig {
     /// Samples per channel in each mixed buffer; the last may be shorter.
     pub frames_per_buffer: u32,
     /// Input links that must deliver audio or end before the first mixed
-    /// buffer goes out. The runtime does not report to a processor how many
-    /// links its port has, so with 0 mixing starts with whichever input delivers first,
-    /// and a link whose first buffer arrives later is shifted to join at
-    /// the current mix position instead of being aligned by timestamp.
+    /// buffer goes out. Mixing always waits for every link attached when the
+    /// mixer starts; this also waits for links that are added later. A link
+    /// that joins after mixing started is shifted to the current mix
+    /// position instead of being aligned by timestamp.
     pub wait_for_inputs: u32,
 }
 
@@ -151,6 +151,10 @@ impl Processor for AudioMixerProcessor {
                 frame: Frame::Audio(frame),
                 ..
             } => self.queue(link, &frame)?,
+            ProcessInput::InputAttached { link, .. } => {
+                self.input_for(link);
+                return Ok(Flow::Continue);
+            }
             ProcessInput::InputEnded { link, .. } => self.input_for(link).ended = true,
             _ => return Ok(Flow::Continue),
         }

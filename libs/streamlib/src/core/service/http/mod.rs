@@ -86,6 +86,7 @@ pub struct ApiState {
     /// deferred until the response is sent.
     pub server_id: Option<ProcessorId>,
     pub rate_limiter: Option<Arc<ClientRateLimiter>>,
+    pub sessions: websocket::SessionCount,
 }
 
 impl ApiState {
@@ -105,6 +106,7 @@ impl ApiState {
             shutdown,
             server_id,
             rate_limiter,
+            sessions: websocket::SessionCount::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! is closed with code 1001.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -17,7 +18,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::core::service::http::ApiState;
 use crate::core::service::http::error::{ApiError, ApiQuery};
-use crate::core::service::http::event_log::{LogItem, LoggedEvent};
+use crate::core::service::http::event_log::{LogItem, LoggedEvent, Subscription};
 
 /// Event types that are only sent to clients that ask for them by name.
 pub const HIGH_VOLUME_TYPES: [&str; 1] = ["processor_metrics"];
@@ -113,11 +114,56 @@ pub async fn events(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let filter = Filter::from_query(&query);
+    // Subscribing before the handshake completes means a client receives
+    // every event that happens after its connection is established.
+    let subscription = state.events.subscribe(query.since_seq);
     Ok(upgrade.on_upgrade(move |socket| async move {
         Session::new(socket, state, filter)
-            .run(query.since_seq)
+            .run(subscription, query.since_seq)
             .await;
     }))
+}
+
+/// The number of open WebSocket sessions, so that shutdown can wait for
+/// them to send their close frames. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SessionCount {
+    open: Arc<watch::Sender<usize>>,
+}
+
+impl Default for SessionCount {
+    fn default() -> Self {
+        Self {
+            open: Arc::new(watch::channel(0).0),
+        }
+    }
+}
+
+impl SessionCount {
+    fn enter(&self) -> SessionGuard {
+        self.open.send_modify(|open| *open += 1);
+        SessionGuard {
+            open: self.open.clone(),
+        }
+    }
+
+    /// Waits until every session has ended, or `limit` has passed.
+    pub async fn wait_closed(&self, limit: Duration) -> bool {
+        let mut open = self.open.subscribe();
+        tokio::time::timeout(limit, open.wait_for(|count| *count == 0))
+            .await
+            .is_ok()
+    }
+}
+
+struct SessionGuard {
+    open: Arc<watch::Sender<usize>>,
+}
+
+impl Drop for SessionGuard {
+    fn drop(&mut self) {
+        self.open.send_modify(|open| *open = open.saturating_sub(1));
+    }
 }
 
 /// The reason a session ended.
@@ -146,9 +192,10 @@ impl Session {
         }
     }
 
-    async fn run(mut self, since_seq: Option<u64>) {
+    async fn run(mut self, subscription: Subscription, since_seq: Option<u64>) {
+        let _open = self.state.sessions.enter();
         tracing::debug!(?since_seq, "event client connected");
-        let ended = self.stream(since_seq).await;
+        let ended = self.stream(subscription, since_seq).await;
         if let Ended::ServerShutdown = ended {
             let close = CloseFrame {
                 code: CLOSE_GOING_AWAY,
@@ -163,8 +210,7 @@ impl Session {
         tracing::debug!("event client disconnected");
     }
 
-    async fn stream(&mut self, since_seq: Option<u64>) -> Ended {
-        let subscription = self.state.events.subscribe(since_seq);
+    async fn stream(&mut self, subscription: Subscription, since_seq: Option<u64>) -> Ended {
         let mut live = subscription.live;
         if subscription.missed > 0 && !self.send_dropped(subscription.missed).await {
             return self.end_reason();
