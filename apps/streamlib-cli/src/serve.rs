@@ -69,7 +69,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
 
     shutdown::on_signal_request(runtime.shutdown_handle())?;
     add_api_server(&runtime, args)?;
-    announce_address(args);
+    announce_address(&runtime, args);
 
     if args.start {
         runtime.start().context("cannot start the pipeline")?;
@@ -107,20 +107,26 @@ fn add_api_server(runtime: &StreamRuntime, args: &ServeArgs) -> anyhow::Result<(
     }
 }
 
-fn announce_address(args: &ServeArgs) {
-    if args.port == 0 {
-        // NOTE: the library does not report the port it bound, so only the
-        // server's own "API server listening" log line shows it.
-        println!(
-            "streamlib API listening on {} with a port chosen by the system; see the log line above",
-            args.host
-        );
-    } else {
-        println!(
+/// Prints the address the server bound, which differs from `--port` when
+/// that is 0.
+fn announce_address(runtime: &StreamRuntime, args: &ServeArgs) {
+    let bound = runtime
+        .processor(API_SERVER_ID)
+        .ok()
+        .and_then(|info| info.status)
+        .and_then(|status| status["address"].as_str().map(str::to_owned))
+        .and_then(|address| address.parse::<std::net::SocketAddr>().ok());
+    match bound {
+        Some(address) => println!(
+            "streamlib API listening on http://{}:{}/api",
+            host_for_url(&address.ip().to_string()),
+            address.port()
+        ),
+        None => println!(
             "streamlib API listening on http://{}:{}/api",
             host_for_url(&args.host),
             args.port
-        );
+        ),
     }
 }
 

@@ -103,6 +103,11 @@ async fn build_start_stop_delete_graph() {
         api["state"], "running",
         "the API server outlives a stop of the graph"
     );
+    assert_eq!(
+        api["status"]["address"],
+        format!("127.0.0.1:{}", server.port),
+        "the server publishes the address it bound"
+    );
     let (status, state) = call(http.post(server.url("/api/runtime/start"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(state["status"], "running");

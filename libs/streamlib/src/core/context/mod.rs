@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::core::error::Result;
 use crate::core::graph::ProcessorId;
+use crate::core::runtime::shared::ProcessorShared;
 use crate::core::service::RuntimeProxy;
 use crate::core::service::main_thread::MainDispatch;
 
@@ -14,6 +15,7 @@ pub struct RuntimeContext {
     processor_type: String,
     dispatch: Arc<MainDispatch>,
     proxy: RuntimeProxy,
+    processor: Arc<ProcessorShared>,
 }
 
 impl RuntimeContext {
@@ -22,13 +24,22 @@ impl RuntimeContext {
         processor_type: String,
         dispatch: Arc<MainDispatch>,
         proxy: RuntimeProxy,
+        processor: Arc<ProcessorShared>,
     ) -> Self {
         Self {
             processor_id,
             processor_type,
             dispatch,
             proxy,
+            processor,
         }
+    }
+
+    /// Publishes facts about the running processor (a bound address, an
+    /// open device) as the `status` of its details in `state()` and the API.
+    /// The status is cleared when the processor's thread ends.
+    pub fn set_status(&self, status: serde_json::Value) {
+        self.processor.set_status(Some(status));
     }
 
     /// The id of the processor being set up.

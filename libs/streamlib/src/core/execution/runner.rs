@@ -300,7 +300,12 @@ impl Runner {
             StreamError::Processing(message) => message,
             other => other.to_string(),
         };
-        tracing::error!(error = %message, "processor failed");
+        if self.ready_tx.is_some() {
+            // The caller of start or add receives this error and reports it.
+            tracing::debug!(error = %message, "processor setup failed");
+        } else {
+            tracing::error!(error = %message, "processor failed");
+        }
         if let Some(ready_tx) = self.ready_tx.take() {
             let _ = ready_tx.send(Err(StreamError::ProcessorFailed {
                 processor: self.id.clone(),

@@ -250,6 +250,7 @@ impl Processor for ApiServerProcessor {
             })?;
 
         tracing::info!(%address, "API server listening");
+        context.set_status(serde_json::json!({"address": address.to_string()}));
         self.running = Some(RunningServer {
             address,
             shutdown_tx,

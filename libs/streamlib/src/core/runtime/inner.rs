@@ -459,6 +459,7 @@ impl RuntimeInner {
             node.processor_type.clone(),
             self.dispatch.clone(),
             self.proxy(),
+            node.shared.clone(),
         );
         spawn_runner(RunnerSpec {
             id: id.clone(),

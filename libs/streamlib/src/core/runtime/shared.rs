@@ -24,6 +24,9 @@ pub(crate) struct ProcessorShared {
     pub frames_out: AtomicU64,
     pub process_calls: AtomicU64,
     pub process_time_ns: AtomicU64,
+    /// Facts the processor publishes about itself while running, like the
+    /// address a server bound.
+    status: Mutex<Option<serde_json::Value>>,
 }
 
 impl ProcessorShared {
@@ -35,7 +38,16 @@ impl ProcessorShared {
             frames_out: AtomicU64::new(0),
             process_calls: AtomicU64::new(0),
             process_time_ns: AtomicU64::new(0),
+            status: Mutex::new(None),
         }
+    }
+
+    pub fn status(&self) -> Option<serde_json::Value> {
+        self.status.lock().clone()
+    }
+
+    pub fn set_status(&self, status: Option<serde_json::Value>) {
+        *self.status.lock() = status;
     }
 
     pub fn state(&self) -> ProcessorState {

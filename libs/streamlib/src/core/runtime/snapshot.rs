@@ -107,6 +107,7 @@ pub(super) fn processor_info(graph: &Graph, id: &ProcessorId) -> Result<Processo
             process_calls,
             mean_process_time_us,
         },
+        status: shared.status(),
     })
 }
 

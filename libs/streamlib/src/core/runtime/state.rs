@@ -29,6 +29,11 @@ pub struct ProcessorInfo {
     pub inputs: Vec<PortInfo>,
     pub outputs: Vec<PortInfo>,
     pub metrics: ProcessorMetrics,
+    /// Facts the running processor published about itself, like the address
+    /// an API server bound; absent when it published none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "api-server", schema(value_type = Option<Object>))]
+    pub status: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
