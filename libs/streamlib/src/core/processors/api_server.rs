@@ -298,6 +298,9 @@ fn run_server(
             state.events.clone(),
             shutdown.clone(),
         ));
+        if let Some(limiter) = state.rate_limiter.clone() {
+            tokio::spawn(http::sweep_rate_limiter(limiter, shutdown.clone()));
+        }
         let sessions = state.sessions.clone();
         let router = http::router(state);
         let server = tokio::spawn(http::serve(listener, router, shutdown.clone()));

@@ -189,6 +189,23 @@ pub async fn pump_events(
     }
 }
 
+/// How often the rate limiter forgets clients that have gone quiet.
+const RATE_LIMITER_SWEEP: Duration = Duration::from_secs(60);
+
+/// Periodically drops idle clients from the rate limiter until shutdown.
+pub async fn sweep_rate_limiter(
+    limiter: Arc<ClientRateLimiter>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut sweep = tokio::time::interval(RATE_LIMITER_SWEEP);
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|stopping| *stopping) => return,
+            _ = sweep.tick() => limiter.forget_idle_clients(),
+        }
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` turns true, then lets
 /// in-flight requests finish.
 pub async fn serve(

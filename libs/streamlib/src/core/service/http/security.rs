@@ -85,6 +85,13 @@ impl ClientRateLimiter {
         })
     }
 
+    /// Forgets clients whose buckets are full again, so that the table does
+    /// not grow with every address ever seen.
+    pub fn forget_idle_clients(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+
     /// Seconds to wait before the next request is allowed, if it is not now.
     fn check(&self, client: IpAddr) -> Option<u64> {
         self.limiter.check_key(&client).err().map(|not_until| {
