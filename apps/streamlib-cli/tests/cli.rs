@@ -358,13 +358,16 @@ fn run_names_processor_failing_setup() {
             {"id": "tone", "processor_type": "SineGeneratorProcessor",
              "config": {"duration": 0.1, "live": false}},
             {"id": "file", "processor_type": "WavWriterProcessor",
-             "config": {"path": "missing-folder/tone.wav"}}
+             "config": {"path": "occupied.wav"}}
           ],
           "connections": [
             {"from_processor": "tone", "from_port": "audio", "to_processor": "file", "to_port": "audio"}
           ]
         }"#,
     );
+    // A folder where the file should go passes validation and fails when
+    // the writer opens it at start.
+    std::fs::create_dir(dir.path().join("occupied.wav")).unwrap();
     let output = streamlib(dir.path(), &["run", "nodir.json"]);
 
     assert_eq!(output.status.code(), Some(1));
@@ -373,7 +376,7 @@ fn run_names_processor_failing_setup() {
         text.contains("error: cannot start the pipeline: processor 'file' failed:"),
         "{text}"
     );
-    assert!(text.contains("missing-folder/tone.wav"), "{text}");
+    assert!(text.contains("occupied.wav"), "{text}");
 }
 
 #[test]

@@ -280,3 +280,22 @@ fn port_changing_update_on_linked_processor_is_rejected() {
         matches!(&error, StreamError::ConfigUpdateRejected { processor, .. } if processor.as_str() == "a")
     );
 }
+
+#[test]
+fn processor_limit_is_enforced() {
+    let runtime = StreamRuntime::new();
+    for index in 0..1024 {
+        runtime
+            .add_processor(ProcessorSpec::new("NullSinkProcessor").with_id(format!("sink{index}")))
+            .unwrap();
+    }
+    let before = shape(&runtime);
+    let error = runtime
+        .add_processor(ProcessorSpec::new("NullSinkProcessor"))
+        .unwrap_err();
+    assert!(
+        matches!(error, StreamError::ProcessorLimit { limit: 1024 }),
+        "{error:?}"
+    );
+    assert_eq!(shape(&runtime), before);
+}

@@ -715,3 +715,94 @@ async fn graph_owned_server_rebinds_after_restart() {
     }
     assert_eq!(runtime.runner_threads(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_cannot_create_api_servers_or_stray_fields() {
+    let server = TestServer::with_defaults();
+    let http = client();
+    let (status, body) = call(http.post(server.url("/api/processors")).json(&json!({
+        "processor_type": "ApiServerProcessor", "config": {"port": free_port(), "media_root": "/"}
+    })))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("ApiServerProcessor")
+    );
+
+    let document =
+        json!({"processors": [{"id": "second", "processor_type": "ApiServerProcessor"}]});
+    let (status, _) = call(http.put(server.url("/api/graph")).json(&document)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, body) = call(http.post(server.url("/api/processors")).json(&json!({
+        "processor_type": "NullSinkProcessor", "confg": {"kind": "audio"}
+    })))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().unwrap().contains("confg"), "{body}");
+    server.shut_down();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_live_graph_replacement_restores_previous_graph() {
+    let server = TestServer::with_defaults();
+    let http = client();
+    let working = json!({
+        "processors": [
+            {"id": "bars", "processor_type": "TestPatternProcessor", "config": {"width": 16, "height": 16, "fps": 50}},
+            {"id": "sink", "processor_type": "NullSinkProcessor"}
+        ],
+        "connections": [{"from_processor": "bars", "from_port": "video", "to_processor": "sink", "to_port": "video"}]
+    });
+    let (status, before) = call(http.put(server.url("/api/graph")).json(&working)).await;
+    assert_eq!(status, StatusCode::OK);
+    call(http.post(server.url("/api/runtime/start"))).await;
+
+    // Passes validation, then fails in setup: the file is a folder.
+    std::fs::create_dir_all(server.runtime_dir().join("a-folder.y4m")).unwrap();
+    let failing = json!({
+        "processors": [
+            {"id": "bars", "processor_type": "TestPatternProcessor"},
+            {"id": "file", "processor_type": "Y4mWriterProcessor", "config": {"path": "a-folder.y4m"}}
+        ],
+        "connections": [{"from_processor": "bars", "from_port": "video", "to_processor": "file", "to_port": "video"}]
+    });
+    let (status, body) = call(http.put(server.url("/api/graph")).json(&failing)).await;
+    std::fs::remove_dir_all(server.runtime_dir().join("a-folder.y4m")).unwrap();
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(body["code"], "processor_failed");
+
+    let (_, after) = call(http.get(server.url("/api/graph"))).await;
+    assert_eq!(after, before, "the previous graph is back");
+    let (_, sink) = call(http.get(server.url("/api/processors/sink"))).await;
+    assert_eq!(sink["state"], "running");
+    server.shut_down();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_preflight_allows_authorization_header() {
+    let server = TestServer::start(
+        Arc::new(ProcessorRegistry::with_builtins()),
+        json!({"cors_origins": ["http://localhost:3000"], "token": "t0ken"}),
+    );
+    let preflight = client()
+        .request(reqwest::Method::OPTIONS, server.url("/api/runtime/state"))
+        .header("origin", "http://localhost:3000")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("authorization"),
+        "allowed headers: {allowed}"
+    );
+    server.shut_down();
+}

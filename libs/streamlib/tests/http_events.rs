@@ -337,3 +337,30 @@ async fn shutdown_closes_connected_clients_with_1001() {
         assert_eq!(code, Some(1001));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn since_seq_ahead_of_server_resets_sequence() {
+    let server = TestServer::start(registry_with_notes(), json!({}));
+    add_notes(&server);
+    produce_notes(&server, 3, 10).await;
+
+    let mut client = server.ws("/api/events?since_seq=999999").await;
+    let notice = next_json(&mut client).await;
+    assert_eq!(notice["type"], "sequence_reset");
+    assert_eq!(notice["since_seq"], 999_999);
+    let newest = notice["last_seq"].as_u64().unwrap();
+    assert!(
+        newest >= 4,
+        "processor_added plus three updates were logged: {notice}"
+    );
+
+    produce_notes(&server, 1, 10).await;
+    let event = next_json(&mut client).await;
+    assert_eq!(event["type"], "processor_config_updated");
+    assert_eq!(
+        event["seq"].as_u64().unwrap(),
+        newest + 1,
+        "live events follow the reset"
+    );
+    server.shut_down();
+}

@@ -92,6 +92,14 @@ fn pause_holds_frames_and_resume_continues() {
 
     runtime.pause().unwrap();
     assert_eq!(runtime.status(), RuntimeStatus::Paused);
+    for processor in runtime.state().processors {
+        assert_eq!(
+            processor.state,
+            ProcessorState::Paused,
+            "{} right after pause",
+            processor.id
+        );
+    }
     let mut paused = std::collections::BTreeSet::new();
     while paused.len() < 3 {
         let event = wait_for_event(&mut events, "processor paused", |event| {

@@ -277,7 +277,25 @@ fn unsupported_and_damaged_wavs_fail_when_added() {
 }
 
 #[test]
+fn wav_writer_rejects_missing_folder_when_added() {
+    let (runtime, _observations) = mock_runtime();
+    let error = runtime
+        .add_processor(
+            streamlib::ProcessorSpec::new("WavWriterProcessor")
+                .with_config(json!({"path": "/nonexistent-directory/out.wav"})),
+        )
+        .expect_err("a missing folder is rejected at once");
+    let streamlib::StreamError::InvalidConfig { field, message, .. } = &error else {
+        panic!("unexpected {error:?}");
+    };
+    assert_eq!(field, "path");
+    assert!(message.contains("/nonexistent-directory"), "{message}");
+    assert!(message.contains("does not exist"), "{message}");
+}
+
+#[test]
 fn wav_writer_fails_setup_on_unwritable_path() {
+    let directory = tempfile::tempdir().expect("temporary directory");
     let (runtime, _observations) = mock_runtime();
     add(
         &runtime,
@@ -285,19 +303,51 @@ fn wav_writer_fails_setup_on_unwritable_path() {
         "SineGeneratorProcessor",
         json!({"duration": 0.1, "live": false}),
     );
+    // The path exists but is a folder, so only opening it can fail.
+    let path = directory.path().display().to_string();
     add(
         &runtime,
         "writer",
         "WavWriterProcessor",
-        json!({"path": "/nonexistent-directory/out.wav"}),
+        json!({"path": path}),
     );
     connect_chain(&runtime, "audio", &["source", "writer"]);
     let message = runtime.start().expect_err("start must fail").to_string();
-    assert!(
-        message.contains("/nonexistent-directory/out.wav"),
-        "{message}"
-    );
+    assert!(message.contains(&path), "{message}");
     assert!(message.contains("cannot create"), "{message}");
+}
+
+#[test]
+fn wav_with_zero_sample_rate_is_rejected() {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let path = directory.path().join("zero-rate.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+    for sample in 0..100i16 {
+        writer.write_sample(sample).unwrap();
+    }
+    writer.finalize().unwrap();
+    // Bytes 24..28 of a canonical header hold the sample rate and 28..32 the
+    // byte rate derived from it; both become 0, so the header is consistent.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[24..32].copy_from_slice(&[0; 8]);
+    std::fs::write(&path, bytes).unwrap();
+
+    let (runtime, _observations) = mock_runtime();
+    let error = runtime
+        .add_processor(
+            streamlib::ProcessorSpec::new("WavReaderProcessor")
+                .with_config(json!({"path": path.display().to_string()})),
+        )
+        .expect_err("a zero sample rate is rejected");
+    let text = error.to_string();
+    assert!(text.contains("0 Hz"), "{text}");
+    assert!(text.contains("zero-rate.wav"), "{text}");
 }
 
 /// Makes a 30-second 16-bit mono tone at 48 kHz, long enough to stop halfway.

@@ -61,6 +61,11 @@ pub enum StreamError {
     #[error("processor '{0}' cannot be linked to itself")]
     SelfLink(ProcessorId),
 
+    #[error(
+        "the runtime already has {limit} processors, its limit; remove some before adding more"
+    )]
+    ProcessorLimit { limit: usize },
+
     #[error("invalid link capacity {0}: use a value from 1 to 65536")]
     InvalidCapacity(usize),
 
@@ -147,6 +152,7 @@ impl StreamError {
             StreamError::Cycle { .. } => "cycle",
             StreamError::SelfLink(_) => "self_link",
             StreamError::InvalidCapacity(_) => "invalid_capacity",
+            StreamError::ProcessorLimit { .. } => "processor_limit",
             StreamError::InvalidState { .. } => "invalid_state",
             StreamError::ProcessorFailed { .. } => "processor_failed",
             StreamError::Processing(_) => "processing_failed",

@@ -64,6 +64,12 @@ impl TestServer {
         Self::start(Arc::new(ProcessorRegistry::with_builtins()), json!({}))
     }
 
+    /// The folder relative config paths resolve against: the media root,
+    /// which is the working directory of the test process.
+    pub fn runtime_dir(&self) -> std::path::PathBuf {
+        std::env::current_dir().expect("a working directory")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }

@@ -6,5 +6,6 @@ mod pipeline;
 mod topology;
 
 pub use ids::{LinkId, PortDirection, PortRef, ProcessorId};
+pub(crate) use pipeline::ValidatedPipeline;
 pub use pipeline::{ConnectionSpec, PipelineDocument, PipelineProblem, PipelineProcessor};
 pub(crate) use topology::{Topology, TopologyLink};

@@ -18,7 +18,9 @@ use parking_lot::Mutex;
 use crate::core::context::RuntimeContext;
 use crate::core::error::{Result, StreamError};
 use crate::core::execution::{Control, RunnerHandle, RunnerSpec, spawn_runner};
-use crate::core::graph::{LinkId, PipelineDocument, PortRef, ProcessorId, Topology, TopologyLink};
+use crate::core::graph::{
+    LinkId, PipelineDocument, PortRef, ProcessorId, Topology, TopologyLink, ValidatedPipeline,
+};
 use crate::core::links::{self, LinkItem, LinkOptions, LinkReceiver, LinkSender, LinkStats};
 use crate::core::processors::{ExecutionMode, ProcessorInstance, ProcessorRegistry};
 use crate::core::runtime::event::EventKind;
@@ -26,6 +28,11 @@ use crate::core::runtime::shared::{ProcessorShared, RuntimeShared};
 use crate::core::runtime::{ProcessorInfo, ProcessorSpec, ProcessorState, RuntimeStatus};
 use crate::core::service::RuntimeProxy;
 use crate::core::service::main_thread::{MainDispatch, MainQueue};
+
+/// Most processors one runtime holds. Each running processor is an OS
+/// thread, so this bounds what one request (a large `PUT /api/graph`) can
+/// make the machine do.
+pub const MAX_PROCESSORS: usize = 1024;
 
 /// How long `update_config` waits for a running processor to apply a config.
 const CONFIG_REPLY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -119,6 +126,11 @@ impl RuntimeInner {
         instance: ProcessorInstance,
         host_owned: bool,
     ) -> Result<ProcessorId> {
+        if graph.nodes.len() >= MAX_PROCESSORS {
+            return Err(StreamError::ProcessorLimit {
+                limit: MAX_PROCESSORS,
+            });
+        }
         let descriptor = self.registry.descriptor(&processor_type)?;
         let ports = instance.ports.clone();
         let mut node = Node {
@@ -309,6 +321,8 @@ impl RuntimeInner {
         for runner in graph_runners(graph) {
             runner.send(Control::Pause);
         }
+        // Reported here, so the state returned by pause already shows it.
+        self.move_states(graph, ProcessorState::Running, ProcessorState::Paused);
         graph.status = RuntimeStatus::Paused;
         tracing::info!("runtime paused");
         self.shared.events.emit(EventKind::RuntimePaused);
@@ -325,6 +339,7 @@ impl RuntimeInner {
         for runner in graph_runners(graph) {
             runner.send(Control::Resume);
         }
+        self.move_states(graph, ProcessorState::Paused, ProcessorState::Running);
         graph.status = RuntimeStatus::Running;
         tracing::info!("runtime resumed");
         self.shared.events.emit(EventKind::RuntimeResumed);
@@ -382,7 +397,9 @@ impl RuntimeInner {
     }
 
     /// Validates `document` whole, then swaps every processor and link that
-    /// is not host-owned for the document's. A running graph is edited live.
+    /// is not host-owned for the document's. A running graph is edited live;
+    /// when a new processor fails its setup there, the previous graph is put
+    /// back and the failure returned.
     pub fn replace_graph(&self, graph: &mut Graph, document: &PipelineDocument) -> Result<()> {
         let host_ids: HashSet<ProcessorId> = graph
             .nodes
@@ -390,25 +407,27 @@ impl RuntimeInner {
             .filter(|(_, node)| node.host_owned)
             .map(|(id, _)| id.clone())
             .collect();
+        if host_ids.len() + document.processors.len() > MAX_PROCESSORS {
+            return Err(StreamError::ProcessorLimit {
+                limit: MAX_PROCESSORS,
+            });
+        }
         let validated = document.validate(&self.registry, &host_ids)?;
 
-        let replaced: Vec<ProcessorId> = graph
-            .nodes
-            .keys()
-            .filter(|id| !host_ids.contains(*id))
-            .cloned()
-            .collect();
-        for id in &replaced {
-            self.remove_processor(graph, id)?;
-        }
-        // NOTE: validation catches config, type, id and link errors up front;
-        // a processor whose setup fails while the graph is running leaves the
-        // document applied up to that processor.
-        for (id, processor_type, instance) in validated.processors {
-            self.insert_processor(graph, id, processor_type, instance, false)?;
-        }
-        for (from, to, options) in validated.connections {
-            self.connect(graph, from, to, options)?;
+        let previous = super::snapshot::document(graph);
+        self.remove_graph_processors(graph, &host_ids);
+        if let Err(error) = self.apply(graph, validated) {
+            // A setup can still fail while running; put the old graph back
+            // so that a failed replacement changes nothing but link ids.
+            tracing::warn!(%error, "graph replacement failed; restoring the previous graph");
+            self.remove_graph_processors(graph, &host_ids);
+            let restored = previous
+                .validate(&self.registry, &host_ids)
+                .and_then(|old| self.apply(graph, old));
+            if let Err(restore_error) = restored {
+                tracing::error!(error = %restore_error, "the previous graph could not be restored");
+            }
+            return Err(error);
         }
         tracing::info!(
             processors = document.processors.len(),
@@ -416,6 +435,42 @@ impl RuntimeInner {
             "graph replaced"
         );
         Ok(())
+    }
+
+    fn remove_graph_processors(&self, graph: &mut Graph, host_ids: &HashSet<ProcessorId>) {
+        let ids: Vec<ProcessorId> = graph
+            .nodes
+            .keys()
+            .filter(|id| !host_ids.contains(*id))
+            .cloned()
+            .collect();
+        for id in &ids {
+            if let Err(error) = self.remove_processor(graph, id) {
+                tracing::warn!(processor = %id, %error, "processor not removed");
+            }
+        }
+    }
+
+    /// Adds the processors and links of a validated document.
+    fn apply(&self, graph: &mut Graph, validated: ValidatedPipeline) -> Result<()> {
+        for (id, processor_type, instance) in validated.processors {
+            self.insert_processor(graph, id, processor_type, instance, false)?;
+        }
+        for (from, to, options) in validated.connections {
+            self.connect(graph, from, to, options)?;
+        }
+        Ok(())
+    }
+
+    /// Moves every running graph processor in state `from` to `to`.
+    fn move_states(&self, graph: &Graph, from: ProcessorState, to: ProcessorState) {
+        for node in graph
+            .nodes
+            .values()
+            .filter(|node| !node.host_owned && node.runner.is_some())
+        {
+            self.shared.transition(&node.shared, from, to);
+        }
     }
 
     /// Waits for a runner's setup, running main-thread jobs meanwhile.

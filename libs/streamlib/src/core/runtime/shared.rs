@@ -97,6 +97,26 @@ impl RuntimeShared {
         });
     }
 
+    /// Moves `processor` from `from` to `to`, and only from `from`, so a
+    /// state the runner set meanwhile (finished, error) is kept.
+    pub fn transition(
+        &self,
+        processor: &ProcessorShared,
+        from: ProcessorState,
+        to: ProcessorState,
+    ) {
+        let mut current = processor.state.lock();
+        if *current != from {
+            return;
+        }
+        *current = to;
+        self.events.emit(EventKind::ProcessorStateChanged {
+            processor_id: processor.id.clone(),
+            old_state: from,
+            state: to,
+        });
+    }
+
     /// Starts tracking a new run; `members` are the processors whose end of
     /// stream together finishes the pipeline.
     pub fn begin_run(&self, members: impl IntoIterator<Item = Arc<ProcessorShared>>) {

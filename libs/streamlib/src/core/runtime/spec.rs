@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// What `add_processor` needs: a type, a config and optionally a chosen id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct ProcessorSpec {
     /// Generated from the type name when absent, like `test-pattern-3f9c2a`.

@@ -64,3 +64,28 @@ pub(crate) fn register_all(registry: &ProcessorRegistry) {
         }
     }
 }
+
+/// Rejects an output path whose folder does not exist, so the mistake shows
+/// when the processor is added rather than when the graph starts.
+fn check_parent_folder(
+    processor_type: &str,
+    path: &std::path::Path,
+) -> crate::core::error::Result<()> {
+    let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    else {
+        return Ok(());
+    };
+    if parent.is_dir() {
+        return Ok(());
+    }
+    Err(crate::core::error::StreamError::invalid_config(
+        processor_type,
+        "path",
+        format!(
+            "the folder {} does not exist; create it first or choose another path",
+            parent.display()
+        ),
+    ))
+}

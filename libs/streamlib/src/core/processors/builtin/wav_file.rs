@@ -91,6 +91,12 @@ fn layout_from_spec(spec: hound::WavSpec, frames: u64) -> Result<WavLayout, Stri
             spec.bits_per_sample
         ));
     }
+    if spec.sample_rate == 0 || spec.channels == 0 {
+        return Err(format!(
+            "its header declares {} Hz with {} channel(s); a playable WAV needs both above 0",
+            spec.sample_rate, spec.channels
+        ));
+    }
     Ok(WavLayout {
         sample_rate: spec.sample_rate,
         channels: spec.channels,

@@ -123,6 +123,7 @@ impl ProcessorType for WavWriterProcessor {
                 "is empty; give the path of the WAV file to write",
             ));
         }
+        super::check_parent_folder(Self::TYPE_NAME, &config.path)?;
         Ok(Self {
             config,
             file: None,
@@ -168,6 +169,12 @@ impl Processor for WavWriterProcessor {
 
 impl WavWriterProcessor {
     fn write(&mut self, frame: &AudioFrame) -> Result<()> {
+        if frame.sample_rate == 0 {
+            return Err(StreamError::processing(format!(
+                "received audio with a sample rate of 0 Hz; cannot write it to {}",
+                self.config.path.display()
+            )));
+        }
         let format = self.config.sample_format;
         let writer = self.writer_for(frame)?;
         let mut clipped = 0u64;

@@ -86,6 +86,7 @@ impl ProcessorType for Y4mWriterProcessor {
                 "is empty; give the path of the .y4m file to write".to_owned(),
             ));
         }
+        super::check_parent_folder(Self::TYPE_NAME, &config.path)?;
         let rate = config
             .frame_rate
             .as_deref()

@@ -100,7 +100,8 @@ fn runtime_status(error: &StreamError) -> StatusCode {
         | StreamError::Cycle { .. }
         | StreamError::SelfLink(_)
         | StreamError::InvalidState { .. }
-        | StreamError::ConfigUpdateRejected { .. } => StatusCode::CONFLICT,
+        | StreamError::ConfigUpdateRejected { .. }
+        | StreamError::ProcessorLimit { .. } => StatusCode::CONFLICT,
         StreamError::RuntimeUnavailable(_)
         | StreamError::RuntimeTimeout { .. }
         | StreamError::ProcessorTimeout { .. } => StatusCode::SERVICE_UNAVAILABLE,

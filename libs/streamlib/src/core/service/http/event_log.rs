@@ -39,6 +39,9 @@ pub enum LogItem {
 pub struct Subscription {
     /// Events the client asked to replay that are no longer kept.
     pub missed: u64,
+    /// Set when the client's `since_seq` is ahead of every event here, as
+    /// after a server restart: the `seq` of the newest event instead.
+    pub reset_to: Option<u64>,
     pub backlog: Vec<Arc<LoggedEvent>>,
     pub live: broadcast::Receiver<LogItem>,
 }
@@ -108,10 +111,19 @@ impl EventLog {
         let Some(since) = since_seq else {
             return Subscription {
                 missed: 0,
+                reset_to: None,
                 backlog: Vec::new(),
                 live,
             };
         };
+        if since > inner.last_seq {
+            return Subscription {
+                missed: 0,
+                reset_to: Some(inner.last_seq),
+                backlog: Vec::new(),
+                live,
+            };
+        }
         let oldest_kept = inner
             .recent
             .front()
@@ -125,6 +137,7 @@ impl EventLog {
             .collect();
         Subscription {
             missed,
+            reset_to: None,
             backlog,
             live,
         }

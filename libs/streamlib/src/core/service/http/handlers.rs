@@ -17,6 +17,19 @@ use crate::core::service::http::redact::redact_config;
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// Types a remote client may not create: a second API server would listen
+/// without this server's token and media root.
+const HOST_ONLY_TYPES: [&str; 1] = ["ApiServerProcessor"];
+
+fn check_creatable(processor_type: &str) -> Result<(), ApiError> {
+    if HOST_ONLY_TYPES.contains(&processor_type) {
+        return Err(ApiError::InvalidRequest(format!(
+            "'{processor_type}' cannot be created through the API; start another `streamlib serve` instead"
+        )));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProcessorCreated {
     pub processor_id: ProcessorId,
@@ -60,6 +73,7 @@ pub async fn create_processor(
     State(state): State<ApiState>,
     ApiJson(mut spec): ApiJson<ProcessorSpec>,
 ) -> ApiResult<Response> {
+    check_creatable(&spec.processor_type)?;
     confine_config(&mut spec.config, &state.settings.media_root)?;
     let processor_id = state.proxy.add_processor(spec).await?;
     Ok((StatusCode::CREATED, Json(ProcessorCreated { processor_id })).into_response())
@@ -278,6 +292,9 @@ pub async fn put_graph(
     State(state): State<ApiState>,
     ApiJson(mut document): ApiJson<PipelineDocument>,
 ) -> ApiResult<Json<PipelineDocument>> {
+    for processor in &document.processors {
+        check_creatable(&processor.processor_type)?;
+    }
     confine_document(&mut document, &state.settings.media_root)?;
     state.proxy.replace_graph(document).await?;
     get_graph(State(state)).await

@@ -18,7 +18,8 @@ pub fn confine_config(config: &mut serde_json::Value, root: &Path) -> Result<(),
         if !(key == "path" || key.ends_with("_path")) {
             continue;
         }
-        let Some(text) = value.as_str() else {
+        let Some(text) = value.as_str().filter(|text| !text.is_empty()) else {
+            // Not a path the server can check; the processor rejects it.
             continue;
         };
         let confined = confine(text, root).ok_or_else(|| {
@@ -27,9 +28,38 @@ pub fn confine_config(config: &mut serde_json::Value, root: &Path) -> Result<(),
                 root.display()
             ))
         })?;
+        if !resolves_inside(&confined, root) {
+            return Err(ApiError::PathOutsideMediaRoot(format!(
+                "'{key}' is '{text}', which leads outside the media root {} through a symbolic link; use a path whose real location is inside it",
+                root.display()
+            )));
+        }
         *value = serde_json::Value::String(confined.to_string_lossy().into_owned());
     }
     Ok(())
+}
+
+/// True when the real location of `path`, with every symbolic link of the
+/// part that exists resolved, lies inside `root`. A dangling link counts as
+/// outside, since writing through it would create its target.
+fn resolves_inside(path: &Path, root: &Path) -> bool {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut existing = path.to_path_buf();
+    let mut missing = Vec::new();
+    while existing.symlink_metadata().is_err() {
+        let (Some(name), Some(parent)) = (existing.file_name(), existing.parent()) else {
+            return false;
+        };
+        missing.push(name.to_owned());
+        existing = parent.to_path_buf();
+    }
+    let Ok(mut real) = existing.canonicalize() else {
+        return false;
+    };
+    for part in missing.iter().rev() {
+        real.push(part);
+    }
+    real.starts_with(&root)
 }
 
 pub fn confine_document(document: &mut PipelineDocument, root: &Path) -> Result<(), ApiError> {
@@ -40,8 +70,6 @@ pub fn confine_document(document: &mut PipelineDocument, root: &Path) -> Result<
 }
 
 /// Joins `path` to `root` lexically; `None` when the result leaves `root`.
-// NOTE: the check is lexical; a symbolic link inside the media root that
-// points outside it is followed.
 fn confine(path: &str, root: &Path) -> Option<PathBuf> {
     let requested = Path::new(path);
     let relative = if requested.is_absolute() {
@@ -91,5 +119,28 @@ mod tests {
         assert_eq!(confine("a/../../b", root), None);
         assert_eq!(confine("/etc/passwd", root), None);
         assert_eq!(confine(".", root), None);
+    }
+
+    #[test]
+    fn symbolic_links_out_of_root_are_rejected() {
+        let base =
+            std::env::temp_dir().join(format!("streamlib-media-root-{}", std::process::id()));
+        let root = base.join("root");
+        let outside = base.join("outside");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("escape")).unwrap();
+        std::os::unix::fs::symlink(outside.join("missing.wav"), root.join("dangling.wav")).unwrap();
+        std::fs::create_dir_all(root.join("inner")).unwrap();
+
+        assert!(resolves_inside(&root.join("inner/new.wav"), &root));
+        assert!(resolves_inside(&root.join("new/deeper.wav"), &root));
+        assert!(!resolves_inside(&root.join("escape/file.wav"), &root));
+        assert!(!resolves_inside(&root.join("dangling.wav"), &root));
+
+        let mut config = serde_json::json!({"path": "escape/file.wav"});
+        let error = confine_config(&mut config, &root).unwrap_err();
+        assert_eq!(error.code(), "path_outside_media_root");
+        std::fs::remove_dir_all(&base).unwrap();
     }
 }

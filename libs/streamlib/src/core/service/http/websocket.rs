@@ -216,6 +216,18 @@ impl Session {
             return self.end_reason();
         }
         self.last_seq = since_seq.unwrap_or(0);
+        if let Some(newest) = subscription.reset_to {
+            // The client's sequence comes from an earlier run of the server.
+            self.last_seq = newest;
+            let notice = serde_json::json!({
+                "type": "sequence_reset",
+                "since_seq": since_seq,
+                "last_seq": newest,
+            });
+            if !self.send_text(notice.to_string()).await {
+                return self.end_reason();
+            }
+        }
         for event in subscription.backlog {
             if !self.send_event(&event).await {
                 return self.end_reason();
