@@ -299,3 +299,23 @@ fn processor_limit_is_enforced() {
     );
     assert_eq!(shape(&runtime), before);
 }
+
+#[test]
+fn duplicate_link_into_multi_input_is_rejected() {
+    let runtime = StreamRuntime::new();
+    add(&runtime, "tone", "SineGeneratorProcessor", json!({}));
+    add(&runtime, "mixer", "AudioMixerProcessor", json!({}));
+    runtime
+        .connect(("tone", "audio"), ("mixer", "audio"))
+        .unwrap();
+    let before = shape(&runtime);
+
+    let error = runtime
+        .connect(("tone", "audio"), ("mixer", "audio"))
+        .unwrap_err();
+    assert!(
+        matches!(error, StreamError::InputAlreadyLinked { .. }),
+        "{error:?}"
+    );
+    assert_eq!(shape(&runtime), before);
+}

@@ -364,3 +364,30 @@ async fn since_seq_ahead_of_server_resets_sequence() {
     );
     server.shut_down();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_event_types_are_rejected() {
+    let server = TestServer::with_defaults();
+    let (status, body) =
+        call(reqwest::Client::new().get(server.url("/api/events?types=processor_addd"))).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"].as_str().unwrap().contains("processor_addd"),
+        "{body}"
+    );
+
+    let mut client = server.ws("/api/events").await;
+    client
+        .send(Message::Text(
+            r#"{"subscribe": {"types": ["runtime_startd"]}}"#.into(),
+        ))
+        .await
+        .unwrap();
+    let reply = next_json(&mut client).await;
+    assert_eq!(reply["type"], "error");
+    assert!(
+        reply["error"].as_str().unwrap().contains("runtime_startd"),
+        "{reply}"
+    );
+    server.shut_down();
+}

@@ -105,6 +105,19 @@ impl Topology {
                 to_kind: input.kind,
             });
         }
+        // A second identical link into a multi-input port would deliver
+        // every frame twice (a mixer would add the signal to itself).
+        let duplicate = self
+            .links
+            .iter()
+            .find(|(_, link)| &link.from == from && &link.to == to)
+            .map(|(id, _)| id.clone());
+        if let Some(link) = duplicate {
+            return Err(StreamError::InputAlreadyLinked {
+                port: to.clone(),
+                link,
+            });
+        }
         if !input.multi_input
             && let Some(link) = self.links_at(to, PortDirection::Input).into_iter().next()
         {

@@ -92,6 +92,26 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every value of the `type` field, in declaration order.
+    pub const TYPE_NAMES: [&'static str; 16] = [
+        "runtime_starting",
+        "runtime_started",
+        "runtime_pausing",
+        "runtime_paused",
+        "runtime_resumed",
+        "runtime_stopping",
+        "runtime_stopped",
+        "processor_added",
+        "processor_removed",
+        "processor_state_changed",
+        "processor_config_updated",
+        "processor_error",
+        "connection_created",
+        "connection_removed",
+        "end_of_stream",
+        "pipeline_finished",
+    ];
+
     pub fn type_name(&self) -> &'static str {
         match self {
             EventKind::RuntimeStarting => "runtime_starting",

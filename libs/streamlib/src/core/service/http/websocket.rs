@@ -11,17 +11,44 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
 
+use crate::core::runtime::EventKind;
 use crate::core::service::http::ApiState;
 use crate::core::service::http::error::{ApiError, ApiQuery};
 use crate::core::service::http::event_log::{LogItem, LoggedEvent, Subscription};
 
 /// Event types that are only sent to clients that ask for them by name.
 pub const HIGH_VOLUME_TYPES: [&str; 1] = ["processor_metrics"];
+
+/// Notices the server itself sends, which clients may also filter on.
+const NOTICE_TYPES: [&str; 2] = ["events_dropped", "sequence_reset"];
+
+/// Names in `types` that no message of this API carries.
+fn unknown_types<'a>(types: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    types
+        .into_iter()
+        .filter(|name| {
+            !EventKind::TYPE_NAMES.contains(&name.as_str())
+                && !HIGH_VOLUME_TYPES.contains(&name.as_str())
+                && !NOTICE_TYPES.contains(&name.as_str())
+        })
+        .cloned()
+        .collect()
+}
+
+fn unknown_types_message(unknown: &[String]) -> String {
+    format!(
+        "unknown event type(s) {}; known types: {}, {}",
+        unknown.join(", "),
+        EventKind::TYPE_NAMES.join(", "),
+        HIGH_VOLUME_TYPES.join(", ")
+    )
+}
 
 /// Close code for "going away", sent when the server shuts down.
 const CLOSE_GOING_AWAY: u16 = 1001;
@@ -111,9 +138,21 @@ impl Filter {
 pub async fn events(
     State(state): State<ApiState>,
     ApiQuery(query): ApiQuery<EventsQuery>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let filter = Filter::from_query(&query);
+    if let Some(types) = &filter.types {
+        let unknown = unknown_types(types);
+        if !unknown.is_empty() {
+            return Err(ApiError::InvalidRequest(unknown_types_message(&unknown)));
+        }
+    }
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::InvalidRequest(format!(
+            "/api/events is a WebSocket; connect with a WebSocket client ({})",
+            rejection.body_text()
+        ))
+    })?;
     // Subscribing before the handshake completes means a client receives
     // every event that happens after its connection is established.
     let subscription = state.events.subscribe(query.since_seq);
@@ -285,6 +324,15 @@ impl Session {
     async fn handle_client_message(&mut self, text: &str) -> bool {
         match serde_json::from_str::<ClientMessage>(text) {
             Ok(ClientMessage { subscribe }) => {
+                let unknown = unknown_types(subscribe.types.iter().flatten());
+                if !unknown.is_empty() {
+                    let reply = serde_json::json!({
+                        "type": "error",
+                        "code": "invalid_message",
+                        "error": unknown_types_message(&unknown),
+                    });
+                    return self.send_text(reply.to_string()).await;
+                }
                 self.filter = Filter {
                     types: subscribe.types.map(|types| types.into_iter().collect()),
                     processors: subscribe.processors.map(|ids| ids.into_iter().collect()),
