@@ -19,6 +19,8 @@ use crate::core::execution::Outputs;
 use crate::core::processors::{ExecutionMode, Flow, Ports, ProcessInput, Processor, ProcessorType};
 use crate::core::service::http::{self, ApiSettings, ApiState};
 
+/// Smallest request body limit, enough for a small pipeline document.
+const MIN_BODY_LIMIT_BYTES: usize = 1024;
 /// Worker threads of the server's tokio runtime.
 const SERVER_WORKER_THREADS: usize = 2;
 /// How long in-flight requests may take to finish after shutdown begins.
@@ -37,7 +39,8 @@ pub struct ApiServerConfig {
     pub token: Option<String>,
     /// Origins allowed by CORS, like `http://localhost:3000`; CORS is off when empty.
     pub cors_origins: Vec<String>,
-    /// Largest request body in bytes.
+    /// Largest request body in bytes, at least 1024.
+    #[schemars(range(min = 1024))]
     pub body_limit_bytes: usize,
     /// Requests per second per client address; 0 turns the limit off.
     pub rate_limit_per_second: u32,
@@ -133,10 +136,13 @@ fn settings_from(config: &ApiServerConfig) -> Result<ApiSettings> {
                 })
         })
         .collect::<Result<Vec<_>>>()?;
-    if config.body_limit_bytes == 0 {
+    if config.body_limit_bytes < MIN_BODY_LIMIT_BYTES {
         return Err(invalid(
             "body_limit_bytes",
-            "0 would reject every body; use at least 1024".to_owned(),
+            format!(
+                "{} bytes is too small for a pipeline document; use at least {MIN_BODY_LIMIT_BYTES}",
+                config.body_limit_bytes
+            ),
         ));
     }
     if config.request_timeout_ms == 0 {
