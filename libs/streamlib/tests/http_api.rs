@@ -191,6 +191,26 @@ async fn graph_document_round_trips() {
     let (status, again) = call(http.put(server.url("/api/graph")).json(&exported)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again, exported);
+
+    // File paths come back relative to the media root, ready to send again.
+    let with_file = json!({
+        "processors": [
+            {"id": "tone", "processor_type": "SineGeneratorProcessor"},
+            {"id": "file", "processor_type": "WavWriterProcessor", "config": {"path": "round-trip.wav"}}
+        ],
+        "connections": [
+            {"from_processor": "tone", "from_port": "audio", "to_processor": "file", "to_port": "audio"}
+        ]
+    });
+    let (status, saved) = call(http.put(server.url("/api/graph")).json(&with_file)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["processors"][0]["config"]["path"], "round-trip.wav");
+    let (_, details) = call(http.get(server.url("/api/processors/file"))).await;
+    let absolute = details["config"]["path"].as_str().unwrap();
+    assert!(
+        absolute.starts_with('/') && absolute.ends_with("/round-trip.wav"),
+        "{absolute}"
+    );
     let (_, types) = call(http.get(server.url("/api/processor-types"))).await;
     let names: Vec<&str> = types
         .as_array()

@@ -12,7 +12,9 @@ use crate::core::processors::ProcessorDescriptor;
 use crate::core::runtime::{LinkInfo, ProcessorInfo, ProcessorSpec, RuntimeState};
 use crate::core::service::http::ApiState;
 use crate::core::service::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use crate::core::service::http::media_root::{confine_config, confine_document};
+use crate::core::service::http::media_root::{
+    confine_config, confine_document, relativize_document,
+};
 use crate::core::service::http::redact::redact_config;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -270,13 +272,14 @@ pub async fn processor_types(
 
 #[utoipa::path(
     get, path = "/api/graph", tag = "graph",
-    responses((status = 200, description = "The graph as a pipeline document", body = PipelineDocument))
+    responses((status = 200, description = "The graph as a pipeline document; file paths inside the media root are relative to it", body = PipelineDocument))
 )]
 pub async fn get_graph(State(state): State<ApiState>) -> ApiResult<Json<PipelineDocument>> {
     let mut document = state.proxy.graph().await?;
     for processor in &mut document.processors {
         redact_config(&mut processor.config);
     }
+    relativize_document(&mut document, &state.settings.media_root);
     Ok(Json(document))
 }
 

@@ -39,6 +39,30 @@ pub fn confine_config(config: &mut serde_json::Value, root: &Path) -> Result<(),
     Ok(())
 }
 
+/// Writes paths inside `root` relative to it again, so that a document
+/// saved with `GET /api/graph` stays valid when the media root moves and
+/// can be sent back with `PUT /api/graph` as it is.
+pub fn relativize_document(document: &mut PipelineDocument, root: &Path) {
+    for processor in &mut document.processors {
+        let serde_json::Value::Object(fields) = &mut processor.config else {
+            continue;
+        };
+        for (key, value) in fields.iter_mut() {
+            if !(key == "path" || key.ends_with("_path")) {
+                continue;
+            }
+            let relative = value
+                .as_str()
+                .and_then(|text| Path::new(text).strip_prefix(root).ok())
+                .filter(|relative| !relative.as_os_str().is_empty())
+                .map(|relative| relative.to_string_lossy().into_owned());
+            if let Some(relative) = relative {
+                *value = serde_json::Value::String(relative);
+            }
+        }
+    }
+}
+
 /// True when the real location of `path`, with every symbolic link of the
 /// part that exists resolved, lies inside `root`. A dangling link counts as
 /// outside, since writing through it would create its target.
