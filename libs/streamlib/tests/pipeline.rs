@@ -112,7 +112,7 @@ fn validation_reports_every_problem_with_location() {
     let broken = document(json!({
         "processors": [
             {"id": "bars", "processor_type": "TestPaternProcessor"},
-            {"id": "tone", "processor_type": "SineGeneratorProcessor", "config": {"frequncy": 440}},
+            {"id": "tone", "processor_type": "SineGeneratorProcessor", "config": {"frequncy": 440, "amplitud": 0.5}},
             {"id": "pass", "processor_type": "SimplePassthroughProcessor"},
             {"id": "sink", "processor_type": "NullSinkProcessor"},
             {"id": "sink", "processor_type": "NullSinkProcessor"}
@@ -132,6 +132,7 @@ fn validation_reports_every_problem_with_location() {
         locations,
         [
             "processors[0].processor_type",
+            "processors[1].config.amplitud",
             "processors[1].config.frequncy",
             "processors[4].id",
             "connections[0].from_port",
@@ -139,7 +140,13 @@ fn validation_reports_every_problem_with_location() {
         ]
     );
     let text = error.to_string();
-    for needle in ["TestPaternProcessor", "frequncy", "vdeo", "ghost"] {
+    for needle in [
+        "TestPaternProcessor",
+        "frequncy",
+        "amplitud",
+        "vdeo",
+        "ghost",
+    ] {
         assert!(text.contains(needle), "{needle} missing from: {text}");
     }
     assert_eq!(

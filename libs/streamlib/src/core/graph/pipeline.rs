@@ -111,7 +111,18 @@ impl PipelineDocument {
                     topology.insert_processor(id.clone(), instance.ports.clone());
                     processors.push((id, processor.processor_type.clone(), instance));
                 }
-                Err(error) => problems.push(problem_at(&location, &error)),
+                Err(error) => {
+                    let first = problem_at(&location, &error);
+                    // Config parsing stops at the first error; unknown keys
+                    // found through the schema are reported as well.
+                    let more: Vec<PipelineProblem> =
+                        unknown_config_keys(processor, registry, &location)
+                            .into_iter()
+                            .filter(|problem| problem.location != first.location)
+                            .collect();
+                    problems.push(first);
+                    problems.extend(more);
+                }
             }
         }
 
@@ -179,6 +190,41 @@ impl PipelineDocument {
         let instance = registry.create(&processor.processor_type, &processor.config)?;
         Ok((id, instance))
     }
+}
+
+/// Config keys of `processor` that its type's JSON Schema does not list.
+fn unknown_config_keys(
+    processor: &PipelineProcessor,
+    registry: &ProcessorRegistry,
+    location: &str,
+) -> Vec<PipelineProblem> {
+    let (Ok(descriptor), Some(config)) = (
+        registry.descriptor(&processor.processor_type),
+        processor.config.as_object(),
+    ) else {
+        return Vec::new();
+    };
+    let Some(known) = descriptor.config_schema["properties"].as_object() else {
+        return Vec::new();
+    };
+    let mut names: Vec<&String> = known.keys().collect();
+    names.sort();
+    config
+        .keys()
+        .filter(|key| !known.contains_key(*key))
+        .map(|key| PipelineProblem {
+            location: format!("{location}.config.{key}"),
+            message: format!(
+                "unknown field `{key}` for {}; its fields: {}",
+                processor.processor_type,
+                names
+                    .iter()
+                    .map(|name| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+        .collect()
 }
 
 /// Turns an error into a problem, pointing into the config where the error
