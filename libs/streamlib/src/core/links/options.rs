@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::error::{Result, StreamError};
 
 pub const DEFAULT_CAPACITY: usize = 4;
+// NOTE: capacity counts frames, not bytes, so a large capacity on a link of
+// large frames can hold gigabytes; there is no byte budget per link yet.
 pub const MAX_CAPACITY: usize = 65_536;
 
 /// What a link does when its queue is full and the producer pushes a frame.
