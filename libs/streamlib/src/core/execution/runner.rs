@@ -71,7 +71,7 @@ impl RunnerHandle {
         &self.ready_rx
     }
 
-    /// Joins the thread, which must have been told to stop. `wait` waits on
+    /// Joins the thread, which must have been sent `Stop`. `wait` waits on
     /// the thread's exit signal for up to the given time, so the caller can
     /// keep serving the main thread meanwhile.
     pub fn join_with(
@@ -168,7 +168,7 @@ struct InputLink {
     ended: bool,
 }
 
-/// What woke a reactive runner.
+/// The reason a reactive runner woke up.
 enum Wake {
     Control(Control),
     Item(usize, LinkItem),
@@ -198,7 +198,7 @@ struct Runner {
     paused: bool,
     finished: bool,
     failed: bool,
-    /// Where the reactive fast path starts looking, so no input starves.
+    /// Input index where the reactive fast path starts looking, so no input starves.
     next_input: usize,
 }
 

@@ -75,7 +75,7 @@ fn empty_object() -> serde_json::Value {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub struct PipelineProblem {
-    /// Where in the document, like `processors[1].config.width` or `connections[0]`.
+    /// Location in the document, like `processors[1].config.width` or `connections[0]`.
     pub location: String,
     pub message: String,
 }

@@ -8,7 +8,7 @@ pub const DEFAULT_CAPACITY: usize = 4;
 // large frames can hold gigabytes; there is no byte budget per link yet.
 pub const MAX_CAPACITY: usize = 65_536;
 
-/// What a link does when its queue is full and the producer pushes a frame.
+/// Behaviour of a link whose queue is full when the producer pushes a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
@@ -25,7 +25,7 @@ pub enum OverflowPolicy {
 /// Queue settings of one link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LinkOptions {
-    /// Frames the queue holds before the overflow policy applies.
+    /// Frames the queue contains before the overflow policy applies.
     pub capacity: usize,
     pub overflow: OverflowPolicy,
 }

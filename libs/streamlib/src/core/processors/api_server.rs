@@ -46,7 +46,7 @@ pub struct ApiServerConfig {
     pub rate_limit_per_second: u32,
     /// Requests a client may send at once before the rate applies.
     pub rate_limit_burst: u32,
-    /// Longest time a request may take, in milliseconds.
+    /// Maximum time a request may take, in milliseconds.
     pub request_timeout_ms: u64,
     /// Folder that file paths in client configs must stay inside; the working directory when absent.
     pub media_root: Option<String>,

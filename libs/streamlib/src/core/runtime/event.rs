@@ -164,7 +164,7 @@ impl EventBus {
             kind,
         };
         tracing::debug!(seq = event.seq, event = event.type_name(), "runtime event");
-        // No subscriber is not an error: events are for whoever listens.
+        // Sending with no subscriber is not an error, because observing events is optional.
         let _ = self.tx.send(event);
     }
 

@@ -487,7 +487,7 @@ impl RuntimeInner {
         }
     }
 
-    /// Joins a runner that has been told to stop, running main-thread jobs
+    /// Joins a runner that has been sent `Stop`, running main-thread jobs
     /// while it winds down.
     pub fn join_runner(&self, runner: RunnerHandle) {
         runner.join_with(|done, timeout| {

@@ -61,7 +61,7 @@ impl ProcessorShared {
     }
 }
 
-/// What the runtime and its runner threads share: the event bus, the set of
+/// State shared by the runtime and its runner threads: the event bus, the set of
 /// processors taking part in the current run, and the live thread count.
 #[derive(Debug)]
 pub(crate) struct RuntimeShared {

@@ -11,7 +11,7 @@ use crate::core::error::StreamError;
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// What went wrong and what to do, for a person.
+    /// Description of the failure and of the fix, for a person.
     pub error: String,
     /// A stable snake_case name of the condition, for programs.
     pub code: String,
@@ -83,7 +83,7 @@ impl ApiError {
 }
 
 /// Status codes of runtime errors: the client's fault is 4xx, a runtime
-/// that does not answer is 503.
+/// that does not respond is 503.
 fn runtime_status(error: &StreamError) -> StatusCode {
     match error {
         StreamError::ProcessorNotFound(_) | StreamError::LinkNotFound(_) => StatusCode::NOT_FOUND,

@@ -34,7 +34,7 @@ pub enum LogItem {
     Dropped(u64),
 }
 
-/// What a client gets when it subscribes.
+/// The result of subscribing to the log.
 #[derive(Debug)]
 pub struct Subscription {
     /// Events the client asked to replay that are no longer kept.
