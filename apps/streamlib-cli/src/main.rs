@@ -2,7 +2,7 @@
 //! end of stream, validates them and lists processor types.
 //!
 //! Exit codes: 0 on success, 1 when the command failed, 2 for a usage
-//! error (from clap), 130 when `run` was interrupted by Ctrl-C or SIGTERM.
+//! error (from clap), 130 when `run` was interrupted by Ctrl-C and 143 by SIGTERM.
 
 mod logging;
 mod pipeline_file;

@@ -24,6 +24,7 @@ use crate::{pipeline_file, problems, shutdown};
 const MONITOR_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Exit code after Ctrl-C or SIGTERM, as shells report an interrupt.
+/// Exit status after SIGINT when no signal number is known: 128 + 2.
 const INTERRUPTED_EXIT_CODE: u8 = 130;
 
 /// The end of a run.
@@ -83,7 +84,13 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
         }
         Outcome::Interrupted => {
             eprintln!("interrupted: the pipeline was stopped before it finished");
-            Ok(ExitCode::from(INTERRUPTED_EXIT_CODE))
+            // The shell convention: 128 plus the signal number, so 130 after
+            // Ctrl-C and 143 after SIGTERM.
+            let status = signals
+                .signal()
+                .and_then(|signal| u8::try_from(128 + signal).ok())
+                .unwrap_or(INTERRUPTED_EXIT_CODE);
+            Ok(ExitCode::from(status))
         }
     }
 }

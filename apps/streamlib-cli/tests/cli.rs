@@ -456,3 +456,61 @@ fn serve_rejects_bad_pipeline_before_binding() {
     assert!(stdout(&output).is_empty(), "{}", stdout(&output));
     assert!(stderr(&output).contains("typos.json has 3 problems"));
 }
+
+#[test]
+fn run_exits_143_on_sigterm() {
+    let dir = TempDir::new().unwrap();
+    write(
+        &dir,
+        "endless.json",
+        r#"{
+          "processors": [
+            {"id": "bars", "processor_type": "TestPatternProcessor", "config": {"width": 16, "height": 16, "fps": 50}},
+            {"id": "sink", "processor_type": "NullSinkProcessor"}
+          ],
+          "connections": [
+            {"from_processor": "bars", "from_port": "video", "to_processor": "sink", "to_port": "video"}
+          ]
+        }"#,
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_streamlib"))
+        .current_dir(dir.path())
+        .args(["run", "endless.json"])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // A watchdog ends the endless run if the test goes wrong, so it cannot hang.
+    let pid = child.id().to_string();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .is_err()
+        {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid])
+                .status();
+        }
+    });
+
+    // The pipeline logs its start; after that the signal handler is in place.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let started = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|line| line.contains("starting pipeline"));
+    assert!(started, "the run never logged its start");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let _ = done_tx.send(());
+    watchdog.join().unwrap();
+    assert_eq!(status.code(), Some(143));
+}
