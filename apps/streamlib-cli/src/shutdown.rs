@@ -19,7 +19,7 @@ impl SignalFlag {
         self.signal().is_some()
     }
 
-    /// The number of the first signal received, if any.
+    /// Returns the number of the first signal received, if any.
     pub fn signal(&self) -> Option<i32> {
         Some(self.0.load(Ordering::SeqCst)).filter(|signal| *signal != 0)
     }

@@ -129,7 +129,9 @@ async fn build_start_stop_delete_graph() {
         .iter()
         .map(|p| p["id"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&"api") && ids.contains(&"sink") && ids.contains(&source.as_str()));
+    for expected in ["api", "sink", source.as_str()] {
+        assert!(ids.contains(&expected), "{expected} missing from {ids:?}");
+    }
 
     let expected = [
         "processor_added",
@@ -218,7 +220,8 @@ async fn graph_document_round_trips() {
         .iter()
         .map(|t| t["processor_type"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"TestPatternProcessor") && names.contains(&"ApiServerProcessor"));
+    assert!(names.contains(&"TestPatternProcessor"), "{names:?}");
+    assert!(names.contains(&"ApiServerProcessor"), "{names:?}");
     let pattern = types
         .as_array()
         .unwrap()
@@ -491,7 +494,7 @@ async fn rate_limit_answers_429_with_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runtime_not_answering_gives_503() {
-    // The runtime runs the server but nobody runs its main loop, so every
+    // The runtime runs the server but no thread runs its main loop, so every
     // command the server sends waits in vain.
     let port = free_port();
     let runtime = StreamRuntime::new();
@@ -584,7 +587,7 @@ async fn openapi_document_lists_every_route() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleting_api_server_through_its_api_shuts_it_down() {
+async fn self_deletion_shuts_server_down() {
     let server = TestServer::with_defaults();
     let http = client();
     let (status, body) = call(http.delete(server.url("/api/processors/api"))).await;

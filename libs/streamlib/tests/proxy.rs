@@ -313,7 +313,7 @@ fn run_on_main_during_start_does_not_deadlock() {
 }
 
 #[test]
-fn run_on_main_without_main_loop_runs_on_caller() {
+fn run_on_main_without_loop_runs_inline() {
     let (report_tx, report_rx) = flume::unbounded();
     let registry = registry_with("MainThreadProbeProcessor", move |config| {
         Ok(ProcessorInstance {

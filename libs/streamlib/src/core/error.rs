@@ -136,7 +136,7 @@ impl StreamError {
         }
     }
 
-    /// A stable snake_case name of the condition, for API clients.
+    /// Returns a stable snake_case name of the condition, for API clients.
     pub fn code(&self) -> &'static str {
         match self {
             StreamError::ProcessorNotFound(_) => "processor_not_found",

@@ -1,6 +1,6 @@
-//! The runtime core, in the order data flows: frames travel over links
-//! between processors; the graph says what is linked; execution runs each
-//! processor on its thread; the runtime owns it all and publishes events.
+//! The runtime core, in the order data flows. Frames travel over links
+//! between processors. The graph records what is linked. Execution runs each
+//! processor on its thread. The runtime owns it all and publishes events.
 
 pub mod context;
 pub mod error;

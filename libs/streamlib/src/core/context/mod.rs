@@ -42,7 +42,7 @@ impl RuntimeContext {
         self.processor.set_status(Some(status));
     }
 
-    /// The id of the processor being set up.
+    /// Returns the id of the processor being set up.
     pub fn processor_id(&self) -> &ProcessorId {
         &self.processor_id
     }
@@ -51,7 +51,7 @@ impl RuntimeContext {
         &self.processor_type
     }
 
-    /// An async handle to the runtime, for processors that serve clients
+    /// Returns an async handle to the runtime, for processors that serve clients
     /// (like the API server).
     pub fn runtime_proxy(&self) -> RuntimeProxy {
         self.proxy.clone()

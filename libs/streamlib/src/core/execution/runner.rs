@@ -440,8 +440,8 @@ impl Runner {
         }
     }
 
-    /// Takes a ready item without blocking when one is queued, starting at a
-    /// rotating input for fairness; otherwise blocks on every input and the
+    /// Takes a queued item without blocking, starting at a rotating input for
+    /// fairness. When nothing is queued, it blocks on every input and the
     /// control channel at once.
     fn wait_for_input(&mut self) -> Wake {
         let count = self.inputs.len();

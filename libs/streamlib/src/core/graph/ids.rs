@@ -138,12 +138,6 @@ impl From<(&ProcessorId, &str)> for PortRef {
     }
 }
 
-impl From<ProcessorId> for String {
-    fn from(id: ProcessorId) -> Self {
-        id.0
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PortDirection {

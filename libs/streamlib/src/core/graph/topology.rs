@@ -1,4 +1,4 @@
-//! Which processors exist, which ports they have and which links join them.
+//! The topology: the processors, their ports and the links that join them.
 //! Every check that decides whether an edit is allowed lives here, so that
 //! the runtime can validate an edit before it touches any running thread.
 

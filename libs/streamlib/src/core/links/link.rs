@@ -11,7 +11,7 @@ use crate::core::frames::Frame;
 use crate::core::graph::LinkId;
 use crate::core::links::{LinkOptions, OverflowPolicy};
 
-/// What travels over a link: frames, then at most one end-of-stream marker.
+/// An item on a link: frames, then at most one end-of-stream marker.
 #[derive(Debug, Clone)]
 pub(crate) enum LinkItem {
     Frame(Frame),
@@ -41,7 +41,7 @@ impl LinkStats {
     }
 }
 
-/// Result of one push as the producer of a frame sees it.
+/// The outcome of one push, as reported to the producer of the frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushStatus {
     /// Every link on the port queued the frame.
@@ -227,7 +227,7 @@ impl LinkReceiver {
 
 impl Drop for LinkReceiver {
     /// Tells a `drop_oldest` producer, whose own evicting receiver keeps the
-    /// channel open, that nobody reads this link any more.
+    /// channel open, that no consumer reads this link any more.
     fn drop(&mut self) {
         self.ends.consumer_gone.store(true, Ordering::Release);
         let discarded = self

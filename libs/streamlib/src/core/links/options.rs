@@ -5,7 +5,7 @@ use crate::core::error::{Result, StreamError};
 
 pub const DEFAULT_CAPACITY: usize = 4;
 // NOTE: capacity counts frames, not bytes, so a large capacity on a link of
-// large frames can hold gigabytes; there is no byte budget per link yet.
+// large frames can use gigabytes. There is no byte budget per link yet.
 pub const MAX_CAPACITY: usize = 65_536;
 
 /// Behaviour of a link whose queue is full when the producer pushes a frame.
@@ -13,7 +13,7 @@ pub const MAX_CAPACITY: usize = 65_536;
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]
 pub enum OverflowPolicy {
-    /// The producer waits for room: back-pressure, nothing is lost.
+    /// The producer waits for room (back-pressure), so no frame is dropped.
     #[default]
     Block,
     /// The oldest queued frame is discarded to make room; for live video.

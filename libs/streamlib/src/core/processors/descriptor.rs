@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::frames::FrameKind;
 
-/// How the runner drives a processor.
+/// The way the runner drives a processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "api-server", derive(utoipa::ToSchema))]

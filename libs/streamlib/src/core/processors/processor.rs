@@ -41,13 +41,13 @@ pub trait Processor: Send + 'static {
         ))
     }
 
-    /// The tick schedule of a continuous processor; ignored in other modes.
+    /// Returns the tick schedule of a continuous processor; other modes ignore it.
     fn schedule(&self) -> Schedule {
         Schedule::default()
     }
 }
 
-/// What `process` is called for.
+/// The cause of one `process` call.
 #[derive(Debug)]
 pub enum ProcessInput<'a> {
     /// A continuous processor's next deadline.
@@ -75,7 +75,7 @@ pub struct Tick {
     pub timestamp_ns: u64,
 }
 
-/// What the runner does after `process` returns.
+/// The runner's next step after `process` returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Continue,
@@ -91,7 +91,7 @@ pub struct Period {
 }
 
 impl Period {
-    /// A period of `numerator_ns / denominator` nanoseconds.
+    /// Creates a period of `numerator_ns / denominator` nanoseconds.
     ///
     /// # Panics
     /// When either part is zero.
@@ -106,13 +106,13 @@ impl Period {
         }
     }
 
-    /// The period of `rate` ticks per second, kept exact to 1/1000 Hz.
+    /// Returns the period of `rate` ticks per second, exact to 1/1000 Hz.
     pub fn from_rate(rate: f64) -> Self {
         let millihertz = (rate * 1000.0).round().max(1.0) as u64;
         Self::new(1_000_000_000_000, millihertz)
     }
 
-    /// The period of one buffer of `samples` at `sample_rate` Hz.
+    /// Returns the period of one buffer of `samples` at `sample_rate` Hz.
     pub fn from_samples(samples: u64, sample_rate: u32) -> Self {
         Self::new(
             samples.max(1) * 1_000_000_000,
@@ -127,7 +127,7 @@ impl Period {
     }
 }
 
-/// How a continuous processor is paced.
+/// The pacing of a continuous processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
     pub period: Period,

@@ -45,7 +45,7 @@ pub trait ProcessorType: Processor + Sized {
     const DESCRIPTION: &'static str;
     const EXECUTION_MODE: ExecutionMode;
 
-    /// The ports for `config`, or for the default config when `None`.
+    /// Returns the ports for `config`, or for the default config when `None`.
     fn ports(config: Option<&Self::Config>) -> Ports;
 
     /// Checks values the types alone cannot (ranges, files) and builds the processor.
@@ -92,12 +92,12 @@ impl fmt::Debug for ProcessorRegistry {
 }
 
 impl ProcessorRegistry {
-    /// An empty registry.
+    /// Creates an empty registry.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// A registry with every built-in processor type.
+    /// Creates a registry with every built-in processor type.
     pub fn with_builtins() -> Self {
         let registry = Self::new();
         crate::core::processors::builtin::register_all(&registry);
@@ -162,7 +162,7 @@ impl ProcessorRegistry {
         found.ok_or_else(|| self.unknown(processor_type))
     }
 
-    /// Every registered type, sorted by name.
+    /// Returns every registered type, sorted by name.
     pub fn descriptors(&self) -> Vec<ProcessorDescriptor> {
         self.entries
             .read()

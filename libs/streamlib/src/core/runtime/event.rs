@@ -26,12 +26,12 @@ pub struct RuntimeEvent {
 }
 
 impl RuntimeEvent {
-    /// The snake_case name in the event's `type` field.
+    /// Returns the snake_case name in the event's `type` field.
     pub fn type_name(&self) -> &'static str {
         self.kind.type_name()
     }
 
-    /// The processor the event is about, if any.
+    /// Returns the processor the event is about, if any.
     pub fn processor_id(&self) -> Option<&ProcessorId> {
         match &self.kind {
             EventKind::ProcessorAdded { processor_id, .. }
@@ -172,7 +172,7 @@ impl EventBus {
         self.tx.subscribe()
     }
 
-    /// A handle that subscribes without keeping the bus alive.
+    /// Returns a handle that subscribes without keeping the bus alive.
     pub fn downgrade(&self) -> broadcast::WeakSender<RuntimeEvent> {
         self.tx.downgrade()
     }

@@ -125,7 +125,7 @@ pub(super) fn link_info(graph: &Graph, id: &LinkId, link: &TopologyLink) -> Opti
     })
 }
 
-/// The graph without host-owned processors and their links. Link options
+/// Returns the graph without host-owned processors and their links. Link options
 /// equal to the defaults are left out, so documents stay short.
 pub(super) fn document(graph: &Graph) -> PipelineDocument {
     let is_host = |id: &ProcessorId| graph.nodes.get(id).is_some_and(|node| node.host_owned);

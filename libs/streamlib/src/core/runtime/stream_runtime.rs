@@ -38,7 +38,7 @@ impl Default for StreamRuntime {
 }
 
 impl StreamRuntime {
-    /// A runtime whose registry holds the built-in processor types.
+    /// Creates a runtime whose registry contains the built-in processor types.
     pub fn new() -> Self {
         Self::with_registry(Arc::new(ProcessorRegistry::with_builtins()))
     }
@@ -49,12 +49,12 @@ impl StreamRuntime {
         }
     }
 
-    /// The registry; types registered here can be added at once.
+    /// Returns the registry. Types registered there can be added at once.
     pub fn registry(&self) -> &Arc<ProcessorRegistry> {
         &self.inner.registry
     }
 
-    /// An async handle that sends commands to the thread running `run` (or
+    /// Returns an async handle that sends commands to the thread running `run` (or
     /// calling `poll_commands`).
     pub fn proxy(&self) -> RuntimeProxy {
         self.inner.proxy()
@@ -169,7 +169,7 @@ impl StreamRuntime {
             .update_config(&mut graph, &ProcessorId::from(id.as_ref()), patch)
     }
 
-    /// A snapshot of the status, every processor and every link.
+    /// Returns a snapshot of the status, every processor and every link.
     pub fn state(&self) -> RuntimeState {
         snapshot::state(&self.inner.graph.lock())
     }
@@ -188,7 +188,7 @@ impl StreamRuntime {
             .ok_or(crate::core::error::StreamError::LinkNotFound(id))
     }
 
-    /// The graph as a pipeline document, without host-owned processors.
+    /// Returns the graph as a pipeline document, without host-owned processors.
     pub fn graph(&self) -> PipelineDocument {
         snapshot::document(&self.inner.graph.lock())
     }

@@ -32,7 +32,7 @@ pub(crate) enum RuntimeCommand {
 }
 
 impl RuntimeCommand {
-    /// A short name for logs and timeout messages.
+    /// Returns a short name for logs and timeout messages.
     pub fn name(&self) -> &'static str {
         match self {
             RuntimeCommand::AddProcessor(_) => "add_processor",
@@ -75,7 +75,7 @@ pub(crate) enum CommandResult {
     Error(StreamError),
 }
 
-/// What travels to the main thread.
+/// A message to the main thread.
 pub(crate) enum MainMessage {
     Command(RuntimeCommand, oneshot::Sender<CommandResult>),
     /// A closure from `RuntimeContext::run_on_main_blocking`.

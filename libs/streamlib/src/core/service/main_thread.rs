@@ -123,7 +123,7 @@ impl MainQueue {
                 &self.rx,
                 |message| match message {
                     Ok(message) => Woken::Main(message),
-                    // Unreachable while the dispatch holds a sender.
+                    // Unreachable while the dispatch keeps a sender.
                     Err(_) => Woken::Main(MainMessage::Shutdown),
                 },
             );
@@ -144,7 +144,7 @@ impl MainQueue {
         }
     }
 
-    /// The next message: deferred ones first, then the channel.
+    /// Returns the next deferred message, if any.
     pub fn next_deferred(&self) -> Option<MainMessage> {
         self.deferred.lock().pop_front()
     }

@@ -1,6 +1,6 @@
 //! `RuntimeProxy`: the async handle to a runtime. Each call sends one
 //! command with its own reply channel to the main thread and awaits the
-//! reply; the proxy itself holds no business logic.
+//! reply; the proxy itself contains no business logic.
 
 use std::fmt;
 use std::time::Duration;
@@ -59,7 +59,7 @@ impl RuntimeProxy {
         }
     }
 
-    /// The same proxy with another reply timeout.
+    /// Returns the same proxy with another reply timeout.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -167,7 +167,7 @@ impl RuntimeProxy {
         expect_reply!(reply, CommandResult::ProcessorTypes(list) => list)
     }
 
-    /// The graph as a pipeline document, without host-owned processors.
+    /// Returns the graph as a pipeline document, without host-owned processors.
     pub async fn graph(&self) -> Result<PipelineDocument> {
         let reply = self.request(RuntimeCommand::GetGraph).await?;
         expect_reply!(reply, CommandResult::Graph(document) => document)
@@ -198,7 +198,7 @@ impl RuntimeProxy {
             })?
             .map_err(|_| {
                 StreamError::RuntimeUnavailable(
-                    "the runtime dropped the command without answering; it is shutting down",
+                    "the runtime dropped the command without a reply because it is shutting down",
                 )
             })?;
         match reply {
@@ -209,6 +209,6 @@ impl RuntimeProxy {
 }
 
 fn unexpected_reply(reply: CommandResult) -> StreamError {
-    tracing::error!(?reply, "runtime answered a command with the wrong result");
-    StreamError::RuntimeUnavailable("the runtime answered with a result of another command")
+    tracing::error!(?reply, "runtime replied to a command with the wrong result");
+    StreamError::RuntimeUnavailable("the runtime replied with the result of another command")
 }

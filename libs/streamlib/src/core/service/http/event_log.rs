@@ -3,7 +3,7 @@
 //! One task appends every runtime event here, and appending and publishing
 //! to live subscribers happen under one lock. A client that connects takes
 //! the kept backlog and its live subscription under that same lock, so it
-//! sees every event after its `since_seq` exactly once, with no gap.
+//! receives every event after its `since_seq` exactly once, with no gap.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -14,8 +14,8 @@ use tokio::sync::broadcast;
 use crate::core::runtime::RuntimeEvent;
 use crate::core::service::http::redact::redact_event;
 
-/// Live messages a WebSocket client can fall behind by before it is told
-/// how many it missed.
+/// Live messages a WebSocket client can fall behind by before it receives
+/// a count of the messages it missed.
 const LIVE_CHANNEL_CAPACITY: usize = 1024;
 
 /// One event, serialized once for every client.
@@ -61,7 +61,7 @@ struct LogInner {
 }
 
 impl EventLog {
-    /// A log keeping the `capacity` most recent events.
+    /// Creates a log that keeps the `capacity` most recent events.
     pub fn new(capacity: usize) -> Self {
         let (live_tx, _) = broadcast::channel(LIVE_CHANNEL_CAPACITY);
         Self {
@@ -93,7 +93,7 @@ impl EventLog {
         let _ = inner.live_tx.send(LogItem::Event(logged));
     }
 
-    /// Records that the log lost `count` events and tells live clients.
+    /// Records that the log lost `count` events and notifies live clients.
     pub fn note_dropped(&self, count: u64) {
         tracing::warn!(
             count,

@@ -191,7 +191,7 @@ pub async fn pump_events(
     }
 }
 
-/// How often the rate limiter forgets clients that have gone quiet.
+/// Interval at which the rate limiter drops clients that have gone quiet.
 const RATE_LIMITER_SWEEP: Duration = Duration::from_secs(60);
 
 /// Periodically drops idle clients from the rate limiter until shutdown.

@@ -3,7 +3,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -170,5 +169,3 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
 }
-
-pub type SharedRateLimiter = Option<Arc<ClientRateLimiter>>;
